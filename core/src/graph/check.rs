@@ -1,0 +1,222 @@
+//! The whole-graph rules, one function each. Every rule reports all its
+//! violations, each at the file and header line that can fix it.
+
+use std::collections::HashMap;
+
+use super::{Idx, Node, RevisionGraph};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::revision::{Revision, SourceKind};
+
+/// Reads a revision's file again to show the offending line under a
+/// diagnostic; a file that cannot be read just shows no line.
+fn located(rev: &Revision, line: u32, message: String) -> Diagnostic {
+    let diagnostic = Diagnostic::error(message).at(&rev.path, line);
+    match std::fs::read_to_string(&rev.path) {
+        Ok(text) if line > 0 => diagnostic.with_source(&text),
+        _ => diagnostic,
+    }
+}
+
+/// Each id names one revision: two files with one id make every link to it
+/// ambiguous (Alembic only warns, and the last file read silently wins).
+pub(super) fn check_unique_ids(revisions: &[Revision], problems: &mut Diagnostics) -> HashMap<String, Idx> {
+    let mut by_id: HashMap<String, Idx> = HashMap::with_capacity(revisions.len());
+    for (i, rev) in revisions.iter().enumerate() {
+        if let Some(&first) = by_id.get(&rev.id) {
+            problems.push(
+                located(rev, rev.lines.id, format!("Revision {} is present more than once", rev.id)).help(format!(
+                    "{} already has this id; give one of the two files a new id (and update the Revises lines that meant it)",
+                    revisions[first].path.display()
+                )),
+            );
+        } else {
+            by_id.insert(rev.id.clone(), i);
+        }
+    }
+    by_id
+}
+
+/// A `.sql` file's name contains its id, so that the directory listing
+/// tells which file is which revision and a renamed id cannot go unnoticed.
+/// Alembic `.py` files may be named freely (its `file_template`).
+pub(super) fn check_file_names(revisions: &[Revision], problems: &mut Diagnostics) {
+    for rev in revisions.iter().filter(|r| r.kind == SourceKind::Sql) {
+        let name = rev.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !name.contains(&rev.id) {
+            problems.push(located(rev, rev.lines.id, format!("the file name '{name}' does not contain its revision id '{}'", rev.id)).help(
+                format!("rename the file to start with the id, as `{}_<slug>.sql`, or correct the Revision ID", rev.id),
+            ));
+        }
+    }
+}
+
+/// A branch label names one revision, and is not also a revision id:
+/// `label@head` must mean one branch.
+pub(super) fn check_labels(revisions: &[Revision], by_id: &HashMap<String, Idx>, problems: &mut Diagnostics) -> HashMap<String, Idx> {
+    let mut by_label: HashMap<String, Idx> = HashMap::new();
+    for (i, rev) in revisions.iter().enumerate() {
+        for label in &rev.branch_labels {
+            if label.contains(['@', ':']) || label.contains(char::is_whitespace) {
+                problems.push(
+                    located(rev, rev.lines.branch_labels, format!("branch label '{label}' contains '@', ':' or white space"))
+                        .help("labels are used as `label@head`: use letters, digits and `_`"),
+                );
+                continue;
+            }
+            let owner = by_label.get(label).or_else(|| by_id.get(label)).copied();
+            match owner {
+                Some(other) if other != i => problems.push(
+                    located(
+                        rev,
+                        rev.lines.branch_labels,
+                        format!("Branch name '{label}' in revision {} already used by revision {}", rev.id, revisions[other].id),
+                    )
+                    .help(format!("labels name one branch; pick another label or remove it from {}", revisions[other].path.display())),
+                ),
+                _ => {
+                    by_label.insert(label.clone(), i);
+                }
+            }
+        }
+    }
+    by_label
+}
+
+/// Every `Revises` target is a revision and every `Depends On` target a
+/// revision or label (Alembic fails later with a bare KeyError), and no
+/// revision revises itself or lists a target twice.
+pub(super) fn check_links(
+    revisions: &[Revision],
+    by_id: &HashMap<String, Idx>,
+    by_label: &HashMap<String, Idx>,
+    files_missing: bool,
+    problems: &mut Diagnostics,
+) {
+    for rev in revisions {
+        for (k, down) in rev.down_revisions.iter().enumerate() {
+            if *down == rev.id {
+                problems.push(
+                    located(rev, rev.lines.revises, format!("Self-loop is detected in revisions ({})", rev.id))
+                        .help("a revision cannot revise itself; name its parent in Revises"),
+                );
+            } else if rev.down_revisions[..k].contains(down) {
+                problems.push(
+                    located(rev, rev.lines.revises, format!("Revises names '{down}' twice"))
+                        .help("list each parent once"),
+                );
+            } else if !by_id.contains_key(down) && !files_missing {
+                let hint = if by_label.contains_key(down) {
+                    format!("'{down}' is a branch label; Revises takes revision ids (the label's revision is {})", revisions[by_label[down]].id)
+                } else {
+                    "check the id (ids are case-sensitive and complete, not prefixes); if that revision was deleted, point Revises at its parent".to_owned()
+                };
+                problems.push(located(rev, rev.lines.revises, format!("Revises names '{down}', which no revision has")).help(hint));
+            }
+        }
+        for dep in &rev.depends_on {
+            if *dep == rev.id || by_label.get(dep).is_some_and(|&i| revisions[i].id == rev.id) {
+                problems.push(
+                    located(rev, rev.lines.depends_on, format!("Dependency self-loop is detected in revisions ({})", rev.id))
+                        .help("a revision cannot depend on itself"),
+                );
+            } else if !by_id.contains_key(dep) && !by_label.contains_key(dep) && !files_missing {
+                problems.push(
+                    located(rev, rev.lines.depends_on, format!("Depends On names '{dep}', which is neither a revision nor a branch label"))
+                        .help("check the id or label; Depends On takes complete ids or branch labels"),
+                );
+            }
+        }
+    }
+}
+
+/// No revision is its own ancestor, through `Revises` alone or with
+/// `Depends On`: plans would never end (Alembic raises a bare
+/// CycleDetected). Returns each revision's rank in a parents-first order.
+pub(super) fn check_cycles(revisions: &[Revision], nodes: &[Node], problems: &mut Diagnostics) -> Option<Vec<u32>> {
+    let versioned = cycle_members(nodes.len(), |i| &nodes[i].down, |i| &nodes[i].next);
+    if !versioned.is_empty() {
+        report_cycle(revisions, &versioned, "Cycle", "Revises", problems);
+        return None;
+    }
+    let all_down: Vec<Vec<Idx>> = nodes
+        .iter()
+        .map(|n| {
+            let mut v = n.down.clone();
+            v.extend(n.deps.iter().copied().filter(|d| !n.down.contains(d)));
+            v
+        })
+        .collect();
+    let order = kahn(nodes.len(), |i| &all_down[i], |i| &nodes[i].all_next);
+    if order.len() < nodes.len() {
+        let members = cycle_members(nodes.len(), |i| &all_down[i], |i| &nodes[i].all_next);
+        report_cycle(revisions, &members, "Dependency cycle", "Depends On", problems);
+        return None;
+    }
+    let mut rank = vec![0u32; nodes.len()];
+    for (position, &i) in order.iter().enumerate() {
+        rank[i] = position as u32;
+    }
+    Some(rank)
+}
+
+fn report_cycle(revisions: &[Revision], members: &[Idx], kind: &str, field: &str, problems: &mut Diagnostics) {
+    let mut ids: Vec<&str> = members.iter().map(|&i| revisions[i].id.as_str()).collect();
+    ids.sort_unstable();
+    let first = &revisions[members[0]];
+    let line = if field == "Revises" { first.lines.revises } else { first.lines.depends_on };
+    let files: Vec<String> = members.iter().take(8).map(|&i| revisions[i].path.display().to_string()).collect();
+    problems.push(
+        located(first, line, format!("{kind} is detected in revisions ({})", ids.join(", ")))
+            .help(format!("a revision cannot be its own ancestor; fix the {field} lines of {}", files.join(", "))),
+    );
+}
+
+/// Kahn's algorithm: the nodes in an order where every node comes after
+/// the ones `parents` names; nodes on or above a cycle are left out.
+fn kahn<'a>(len: usize, parents: impl Fn(Idx) -> &'a Vec<Idx>, children: impl Fn(Idx) -> &'a Vec<Idx>) -> Vec<Idx> {
+    let mut waiting: Vec<usize> = (0..len).map(|i| parents(i).len()).collect();
+    let mut ready: Vec<Idx> = (0..len).rev().filter(|&i| waiting[i] == 0).collect();
+    let mut order = Vec::with_capacity(len);
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for &c in children(i).iter().rev() {
+            waiting[c] -= 1;
+            if waiting[c] == 0 {
+                ready.push(c);
+            }
+        }
+    }
+    order
+}
+
+/// The revisions on a cycle of `parents`/`children` links: those left out
+/// both by a parents-first and by a children-first ordering.
+fn cycle_members<'a>(len: usize, parents: impl Fn(Idx) -> &'a Vec<Idx> + Copy, children: impl Fn(Idx) -> &'a Vec<Idx> + Copy) -> Vec<Idx> {
+    let forward = kahn(len, parents, children);
+    if forward.len() == len {
+        return Vec::new();
+    }
+    let backward = kahn(len, children, parents);
+    let mut placed = vec![false; len];
+    forward.iter().chain(&backward).for_each(|&i| placed[i] = true);
+    (0..len).filter(|&i| !placed[i]).collect()
+}
+
+/// Several heads or several bases are legal (Alembic allows them) but
+/// usually a forgotten merge: reported as warnings for `check` and the
+/// macro to act on.
+pub(super) fn check_heads_and_bases(graph: &RevisionGraph, problems: &mut Diagnostics) {
+    if graph.heads.len() > 1 {
+        let heads = graph.heads();
+        problems.push(
+            Diagnostic::warning(format!("Multiple head revisions are present: {}", heads.join(", ")))
+                .help("merge them with `retort merge -m \"merge heads\" heads`, or allow several heads deliberately"),
+        );
+    }
+    if graph.bases.len() > 1 {
+        problems.push(
+            Diagnostic::warning(format!("several base revisions (without Revises): {}", graph.bases().join(", ")))
+                .help("a second base starts an independent branch; if that was not meant, set its Revises"),
+        );
+    }
+}

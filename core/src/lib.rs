@@ -1,0 +1,38 @@
+//! The database-free heart of retort (Alembic for Rust): revision files,
+//! the revision graph and migration planning, with Alembic's semantics.
+//!
+//! This crate is an implementation detail of [`retort`](https://docs.rs/retort)
+//! and of the `retort` command line; depend on `retort` instead.
+//!
+//! ```
+//! use std::path::Path;
+//! use retort_core::{parse_sql_revision, RevisionGraph};
+//!
+//! let text = "-- Create customers\n-- Revision ID: 1975ea83b712\n-- Revises:\n\n-- upgrade\nCREATE TABLE customer (id INTEGER PRIMARY KEY);\n\n-- downgrade\nDROP TABLE customer;\n";
+//! let (revision, problems) = parse_sql_revision(Path::new("versions/1975ea83b712_create_customers.sql"), text);
+//! assert!(problems.is_empty());
+//! let graph = RevisionGraph::new(vec![revision.unwrap()]).unwrap();
+//! let plan = graph.plan_upgrade(&[] as &[&str], "head").unwrap();
+//! assert_eq!(plan.revision_ids(), ["1975ea83b712"]);
+//! assert_eq!(plan.heads_after(), ["1975ea83b712"]);
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod checksum;
+pub mod diagnostic;
+mod error;
+mod graph;
+pub mod loader;
+mod parse;
+pub mod revision;
+mod split;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use error::RevisionError;
+pub use graph::{Plan, RevisionGraph, Step, StepKind, VersionChange};
+pub use loader::{load_dir, parse_revision_file};
+pub use parse::{HEADER_KEYS, parse_python_revision, parse_sql_revision};
+pub use revision::{Dialect, Revision, Section, SourceKind};
+pub use split::{BLOCK_BEGIN, BLOCK_END, SplitError, Statement, split_statements};

@@ -1,0 +1,453 @@
+//! Reading the header of an Alembic `.py` revision: its module-level
+//! assignments and its docstring. The body (`upgrade()`, `downgrade()`) is
+//! not executed or translated.
+
+use std::path::Path;
+
+use crate::checksum::checksum;
+use crate::diagnostic::Diagnostic;
+use crate::parse::id_diagnostic;
+use crate::revision::{HeaderLines, Revision, SourceKind, validate_id};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Name(String),
+    Str(String),
+    Punct(char),
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    line: u32,
+}
+
+/// A logical line of Python: its tokens and whether it starts at column 0.
+struct LogicalLine {
+    tokens: Vec<Token>,
+    top_level: bool,
+}
+
+/// An unterminated string, with the line it starts on.
+struct LexError(u32);
+
+/// Splits Python source into logical lines of tokens, enough to read
+/// literal assignments and the docstring.
+fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut lines = Vec::new();
+    let mut tokens: Vec<Token> = Vec::new();
+    let mut top_level = true;
+    let mut at_line_start = true;
+    let mut depth = 0usize;
+    let mut line = 1u32;
+    let mut i = 0;
+    let flush = |tokens: &mut Vec<Token>, lines: &mut Vec<LogicalLine>, top_level: bool| {
+        if !tokens.is_empty() {
+            lines.push(LogicalLine { tokens: std::mem::take(tokens), top_level });
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\n' {
+            line += 1;
+            i += 1;
+            if depth == 0 {
+                flush(&mut tokens, &mut lines, top_level);
+                at_line_start = true;
+            }
+            continue;
+        }
+        if c == '#' {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == '\\' && chars.get(i + 1) == Some(&'\n') {
+            i += 2;
+            line += 1;
+            continue;
+        }
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if at_line_start && depth == 0 {
+            top_level = tokens.is_empty() && (i == 0 || chars[i - 1] == '\n');
+            at_line_start = false;
+        }
+        let token_line = line;
+        if c.is_alphanumeric() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let is_prefix = word.len() <= 2 && word.chars().all(|ch| "rRbBuUfF".contains(ch));
+            if is_prefix && matches!(chars.get(i), Some('\'' | '"')) {
+                let raw = word.contains(['r', 'R']);
+                let value = read_string(&chars, &mut i, &mut line, raw)?;
+                tokens.push(Token { tok: Tok::Str(value), line: token_line });
+            } else {
+                tokens.push(Token { tok: Tok::Name(word), line: token_line });
+            }
+            continue;
+        }
+        if c == '\'' || c == '"' {
+            let value = read_string(&chars, &mut i, &mut line, false)?;
+            tokens.push(Token { tok: Tok::Str(value), line: token_line });
+            continue;
+        }
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        tokens.push(Token { tok: Tok::Punct(c), line: token_line });
+        i += 1;
+    }
+    flush(&mut tokens, &mut lines, top_level);
+    Ok(lines)
+}
+
+/// Reads a string literal whose opening quote is at `chars[*i]`.
+fn read_string(chars: &[char], i: &mut usize, line: &mut u32, raw: bool) -> Result<String, LexError> {
+    let start_line = *line;
+    let quote = chars[*i];
+    let triple = chars.get(*i + 1) == Some(&quote) && chars.get(*i + 2) == Some(&quote);
+    *i += if triple { 3 } else { 1 };
+    let mut value = String::new();
+    while *i < chars.len() {
+        let c = chars[*i];
+        if c == '\\' && *i + 1 < chars.len() {
+            let next = chars[*i + 1];
+            if raw {
+                value.push(c);
+            }
+            if next == '\n' {
+                *line += 1;
+                if raw {
+                    value.push(next);
+                }
+            } else {
+                value.push(next);
+            }
+            *i += 2;
+            continue;
+        }
+        if c == quote {
+            if !triple {
+                *i += 1;
+                return Ok(value);
+            }
+            if chars.get(*i + 1) == Some(&quote) && chars.get(*i + 2) == Some(&quote) {
+                *i += 3;
+                return Ok(value);
+            }
+        }
+        if c == '\n' {
+            if !triple {
+                return Err(LexError(start_line));
+            }
+            *line += 1;
+        }
+        value.push(c);
+        *i += 1;
+    }
+    Err(LexError(start_line))
+}
+
+/// The value of a header assignment: `None`, a string, or a tuple, list or
+/// set of strings.
+fn literal_value(tokens: &[Token]) -> Option<Vec<String>> {
+    match tokens {
+        [Token { tok: Tok::Name(name), .. }] if name == "None" => Some(Vec::new()),
+        [Token { tok: Tok::Str(_), .. }, ..] if tokens.iter().all(|t| matches!(t.tok, Tok::Str(_))) => {
+            // Adjacent literals concatenate, as in Python.
+            Some(vec![tokens.iter().map(|t| if let Tok::Str(s) = &t.tok { s.as_str() } else { "" }).collect()])
+        }
+        [Token { tok: Tok::Punct(open), .. }, inner @ .., Token { tok: Tok::Punct(close), .. }]
+            if matches!((open, close), ('(', ')') | ('[', ']') | ('{', '}')) =>
+        {
+            let mut items = Vec::new();
+            let mut expect_item = true;
+            for token in inner {
+                match (&token.tok, expect_item) {
+                    (Tok::Str(s), true) => {
+                        items.push(s.clone());
+                        expect_item = false;
+                    }
+                    (Tok::Punct(','), false) => expect_item = true,
+                    _ => return None,
+                }
+            }
+            Some(items)
+        }
+        _ => None,
+    }
+}
+
+/// Splits `name: annotation = value` into the value tokens, or `None` when
+/// the logical line is not such an assignment.
+fn assignment_value(tokens: &[Token]) -> Option<&[Token]> {
+    let mut depth = 0usize;
+    for (index, token) in tokens.iter().enumerate().skip(1) {
+        match token.tok {
+            Tok::Punct('(' | '[' | '{') => depth += 1,
+            Tok::Punct(')' | ']' | '}') => depth = depth.saturating_sub(1),
+            Tok::Punct('=') if depth == 0 => {
+                let next_is_eq = matches!(tokens.get(index + 1), Some(Token { tok: Tok::Punct('='), .. }));
+                let prev_is_op = matches!(tokens[index - 1].tok, Tok::Punct('!' | '<' | '>' | '='));
+                if next_is_eq || prev_is_op {
+                    return None;
+                }
+                return Some(&tokens[index + 1..]);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+const FIELDS: [&str; 4] = ["revision", "down_revision", "branch_labels", "depends_on"];
+
+/// Parses the header of an Alembic revision module read from `path`.
+///
+/// The module-level assignments are authoritative (`revision = …`,
+/// `down_revision = …`, `branch_labels = …`, `depends_on = …`, plain or
+/// annotated); the message is the docstring's first paragraph and the
+/// create date its `Create Date:` line. Returns `None` without problems for
+/// files Alembic itself skips (`__init__.py`).
+pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Diagnostic>) {
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if file_name.starts_with("__init__") {
+        return (None, Vec::new());
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let report = |d: Diagnostic| d.with_source(text);
+    let lines = match lex(text) {
+        Ok(lines) => lines,
+        Err(LexError(line)) => {
+            let d = Diagnostic::error("unterminated string literal starting here")
+                .at(path, line)
+                .help("the file must be valid Python; close the string");
+            return (None, vec![report(d)]);
+        }
+    };
+
+    let mut problems = Vec::new();
+    let mut values: [Option<(Vec<String>, u32)>; 4] = Default::default();
+    for logical in lines.iter().filter(|l| l.top_level) {
+        let Some(Token { tok: Tok::Name(name), line }) = logical.tokens.first() else {
+            continue;
+        };
+        let Some(field) = FIELDS.iter().position(|f| f == name) else {
+            continue;
+        };
+        let Some(value) = assignment_value(&logical.tokens) else {
+            continue;
+        };
+        match literal_value(value) {
+            Some(items) => values[field] = Some((items, *line)),
+            None => problems.push(report(
+                Diagnostic::error(format!("cannot read the value of `{name}`"))
+                    .at(path, *line)
+                    .help("retort reads literal values only: a string, None, or a tuple or list of strings"),
+            )),
+        }
+    }
+
+    let docstring = lines.first().and_then(|l| match l.tokens.as_slice() {
+        [Token { tok: Tok::Str(s), .. }] => Some(s.trim().to_owned()),
+        _ => None,
+    });
+    let message = docstring.as_deref().map(|d| d.split("\n\n").next().unwrap_or("").to_owned()).unwrap_or_default();
+    let create_date = docstring.as_deref().and_then(|d| {
+        d.lines().find_map(|l| l.trim().strip_prefix("Create Date:").map(|v| v.trim().to_owned()))
+    });
+
+    let [revision, down_revision, branch_labels, depends_on] = values;
+    let (id, id_line) = match revision {
+        Some((mut ids, line)) if ids.len() == 1 => (ids.remove(0), line),
+        Some((_, line)) => {
+            problems.push(report(
+                Diagnostic::error("`revision` must be a single string")
+                    .at(path, line)
+                    .help("write `revision = \"<id>\"`"),
+            ));
+            return (None, problems);
+        }
+        None => {
+            // Alembic's legacy rule: a file named `<hex>.py` is that revision.
+            let stem = file_name.strip_suffix(".py").unwrap_or("");
+            if !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                (stem.to_owned(), 0)
+            } else {
+                problems.push(
+                    Diagnostic::error("no `revision = …` assignment: cannot tell which revision this file is")
+                        .in_file(path)
+                        .help("declare `revision = \"<id>\"` at the top level of the module, as Alembic's template does"),
+                );
+                return (None, problems);
+            }
+        }
+    };
+    if let Err(err) = validate_id(&id) {
+        problems.push(report(id_diagnostic(path, id_line, &err)));
+        return (None, problems);
+    }
+    let line_of = |v: &Option<(Vec<String>, u32)>| v.as_ref().map_or(0, |(_, line)| *line);
+    let lines = HeaderLines {
+        id: id_line,
+        revises: line_of(&down_revision),
+        branch_labels: line_of(&branch_labels),
+        depends_on: line_of(&depends_on),
+    };
+    let take = |v: Option<(Vec<String>, u32)>| v.map(|(items, _)| items).unwrap_or_default();
+    let revision = Revision {
+        id,
+        down_revisions: take(down_revision),
+        branch_labels: take(branch_labels),
+        depends_on: take(depends_on),
+        message,
+        create_date,
+        transactional: true,
+        upgrade: Vec::new(),
+        downgrade: Vec::new(),
+        path: path.to_path_buf(),
+        lines,
+        checksum: checksum(text),
+        kind: SourceKind::Python,
+    };
+    (Some(revision), problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(name: &str, text: &str) -> (Option<Revision>, Vec<Diagnostic>) {
+        parse_python_revision(Path::new(name), text)
+    }
+
+    const TEMPLATE: &str = r#""""Add offers
+
+Revision ID: 2d970929c35a
+Revises: 37e1cb6de47f
+Create Date: 2026-11-20 10:31:07.123456
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+# revision identifiers, used by Alembic.
+revision: str = '2d970929c35a'
+down_revision: Union[str, Sequence[str], None] = '37e1cb6de47f'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    revision = "not-this-one"
+    op.create_table("offer")
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    pass
+"#;
+
+    #[test]
+    fn alembics_template_is_read() {
+        let (rev, problems) = parse("2d970929c35a_add_offers.py", TEMPLATE);
+        assert!(problems.is_empty(), "{problems:?}");
+        let rev = rev.unwrap();
+        assert_eq!(rev.id, "2d970929c35a");
+        assert_eq!(rev.down_revisions, ["37e1cb6de47f"]);
+        assert!(rev.branch_labels.is_empty());
+        assert_eq!(rev.message, "Add offers");
+        assert_eq!(rev.create_date.as_deref(), Some("2026-11-20 10:31:07.123456"));
+        assert_eq!(rev.kind, SourceKind::Python);
+        assert!(!rev.has_sql());
+        assert_eq!(rev.lines.id, 14);
+    }
+
+    #[test]
+    fn the_assignments_win_over_the_docstring() {
+        let text = "\"\"\"Old message\n\nRevision ID: aaaa\nRevises: bbbb\n\"\"\"\nrevision = \"cccc\"\ndown_revision = \"dddd\"\n";
+        let rev = parse("x.py", text).0.unwrap();
+        assert_eq!(rev.id, "cccc");
+        assert_eq!(rev.down_revisions, ["dddd"]);
+    }
+
+    #[test]
+    fn every_form_of_the_assignments_is_read() {
+        let text = r#"
+revision = "0018"  # the id
+down_revision: str | None = (  # a merge
+    '0016',
+    "0017",
+)
+branch_labels = ['shop',]
+depends_on: Union[str, Sequence[str], None] = {'0009'}
+"#;
+        let (rev, problems) = parse("2018-07-05_15-19_0018_merge.py", text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let rev = rev.unwrap();
+        assert_eq!(rev.id, "0018");
+        assert_eq!(rev.down_revisions, ["0016", "0017"]);
+        assert_eq!(rev.branch_labels, ["shop"]);
+        assert_eq!(rev.depends_on, ["0009"]);
+        assert_eq!(rev.lines.revises, 3);
+    }
+
+    #[test]
+    fn none_and_empty_tuples_mean_nothing() {
+        let rev = parse("x.py", "revision = 'a1b2'\ndown_revision = None\nbranch_labels = ()\n").0.unwrap();
+        assert!(rev.down_revisions.is_empty());
+        assert!(rev.branch_labels.is_empty());
+    }
+
+    #[test]
+    fn init_files_are_skipped() {
+        assert_eq!(parse("__init__.py", "").0, None);
+        assert!(parse("__init__.py", "").1.is_empty());
+    }
+
+    #[test]
+    fn a_file_without_revision_is_an_error_unless_its_name_is_hex() {
+        let (rev, problems) = parse("helpers.py", "x = 1\n");
+        assert!(rev.is_none());
+        assert!(problems[0].message.contains("no `revision = …` assignment"));
+        let (rev, problems) = parse("ae1027a6acf.py", "down_revision = None\n");
+        assert!(problems.is_empty());
+        assert_eq!(rev.unwrap().id, "ae1027a6acf");
+    }
+
+    #[test]
+    fn computed_values_and_bad_ids_are_reported() {
+        let (_, problems) = parse("x.py", "revision = 'ab12'\ndown_revision = PREVIOUS\n");
+        assert_eq!(problems[0].line, Some(2));
+        assert!(problems[0].message.contains("cannot read the value of `down_revision`"));
+        let (rev, problems) = parse("x.py", "revision = 'ab:12'\n");
+        assert!(rev.is_none());
+        assert!(problems[0].message.contains("not allowed in revision identifier"));
+    }
+
+    #[test]
+    fn unterminated_strings_are_reported() {
+        let (rev, problems) = parse("x.py", "\"\"\"doc\nrevision = 'a1'\n");
+        assert!(rev.is_none());
+        assert_eq!(problems[0].line, Some(1));
+    }
+
+    #[test]
+    fn comparisons_are_not_assignments() {
+        let rev = parse("x.py", "revision = 'a1b2'\nif revision == 'x':\n    pass\ndown_revision = None\n").0.unwrap();
+        assert_eq!(rev.id, "a1b2");
+    }
+}

@@ -1,0 +1,2 @@
+//! Integration tests of retort against real databases live in `tests/`
+//! of this crate; they arrive with the runtime.

@@ -1,0 +1,2 @@
+//! trybuild cases of the `#[migrations]` attribute; they arrive with the
+//! macro.
