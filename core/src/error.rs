@@ -34,7 +34,9 @@ pub enum RevisionError {
         heads: Vec<String>,
     },
     /// A label used in `label@…` is neither a label nor a revision.
-    #[error("Can't locate revision identified by '{0}'; no branch label or revision is called that (see `retort branches`)")]
+    #[error(
+        "Can't locate revision identified by '{0}'; no branch label or revision is called that (see `retort branches`)"
+    )]
     NoSuchBranch(String),
     /// A revision named with a label is not on that label's branch.
     #[error("Revision {revision} is not a member of branch '{branch}'")]
@@ -44,14 +46,6 @@ pub enum RevisionError {
         /// The label.
         branch: String,
     },
-    /// The upgrade target is not above the database's current heads.
-    #[error("Destination {target} is not a valid upgrade target from current head(s); it is not a descendant of {}; to move the version table there without running SQL, use `stamp`", list_or_base(.current))]
-    NotAnUpgradeTarget {
-        /// The target as given.
-        target: String,
-        /// The database's heads.
-        current: Vec<String>,
-    },
     /// The downgrade target is not below the database's current heads.
     #[error("Destination {target} is not a valid downgrade target from current head(s); it is not an ancestor of {}", list_or_base(.current))]
     NotADowngradeTarget {
@@ -60,6 +54,21 @@ pub enum RevisionError {
         /// The database's heads.
         current: Vec<String>,
     },
+    /// A downgrade whose branch has nothing applied below the target
+    /// (Alembic's wording).
+    #[error("Not a valid downgrade target from current heads: {target} is not below {}", list_or_base(.current))]
+    NotADowngradeTargetOnBranch {
+        /// The target as given.
+        target: String,
+        /// The database's heads.
+        current: Vec<String>,
+    },
+    /// `stamp` to `head` with several heads (Alembic's stamp wording).
+    #[error("Multiple heads are present; please specify a single target revision (heads: {})", .0.join(", "))]
+    StampMultipleHeads(Vec<String>),
+    /// A relative walk from a named revision ran past the end of the graph.
+    #[error("Walked too far: {0} is beyond the last revision in that direction")]
+    WalkedTooFar(String),
     /// A history range whose ends are not on one line of descent.
     #[error("Requested range {start}:{end} does not refer to ancestor/descendant revisions along the same branch")]
     NotARange {
@@ -69,7 +78,9 @@ pub enum RevisionError {
         end: String,
     },
     /// `+N` or `-N` walked past the end of the graph.
-    #[error("Relative revision {relative} didn't produce {count} migrations; there are fewer revisions in that direction")]
+    #[error(
+        "Relative revision {relative} didn't produce {count} migrations; there are fewer revisions in that direction"
+    )]
     RelativeTooFar {
         /// The relative part as given (`+3`, `-2`).
         relative: String,

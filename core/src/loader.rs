@@ -98,13 +98,18 @@ pub fn read_dir(dir: &Path) -> (Vec<Revision>, Diagnostics, bool) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(_) => {
-                    problems.push(Diagnostic::error("the file is not UTF-8 text").in_file(&path).help("save it as UTF-8"));
+                    problems
+                        .push(Diagnostic::error("the file is not UTF-8 text").in_file(&path).help("save it as UTF-8"));
                     incomplete = true;
                     continue;
                 }
             },
             Err(err) => {
-                problems.push(Diagnostic::error(format!("cannot read the file: {err}")).in_file(&path).help("check its permissions"));
+                problems.push(
+                    Diagnostic::error(format!("cannot read the file: {err}"))
+                        .in_file(&path)
+                        .help("check its permissions"),
+                );
                 incomplete = true;
                 continue;
             }

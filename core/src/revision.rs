@@ -231,10 +231,7 @@ impl Revision {
 }
 
 fn section_for(sections: &[Section], dialect: Dialect) -> Option<&Section> {
-    sections
-        .iter()
-        .find(|s| s.dialect == Some(dialect))
-        .or_else(|| sections.iter().find(|s| s.dialect.is_none()))
+    sections.iter().find(|s| s.dialect == Some(dialect)).or_else(|| sections.iter().find(|s| s.dialect.is_none()))
 }
 
 /// Why a revision id is not valid.

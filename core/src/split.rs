@@ -335,17 +335,17 @@ impl<'a> Splitter<'a> {
                 self.pos += 1;
             }
             let text = self.src[line_begin..self.pos].trim();
-            if let Some(comment) = text.strip_prefix("--") {
-                if comment.trim().eq_ignore_ascii_case(BLOCK_END) {
-                    if let Some((start, line)) = body_start {
-                        let body = self.src[start..line_begin].trim_end();
-                        let body = body.strip_suffix(';').unwrap_or(body).trim_end();
-                        if !body.is_empty() {
-                            self.out.push(Statement { line, sql: body.to_owned() });
-                        }
+            if let Some(comment) = text.strip_prefix("--")
+                && comment.trim().eq_ignore_ascii_case(BLOCK_END)
+            {
+                if let Some((start, line)) = body_start {
+                    let body = self.src[start..line_begin].trim_end();
+                    let body = body.strip_suffix(';').unwrap_or(body).trim_end();
+                    if !body.is_empty() {
+                        self.out.push(Statement { line, sql: body.to_owned() });
                     }
-                    return Ok(());
                 }
+                return Ok(());
             }
             if body_start.is_none() && !text.is_empty() {
                 let indent = self.src[line_begin..self.pos].len() - self.src[line_begin..self.pos].trim_start().len();
@@ -498,7 +498,10 @@ mod tests {
 
     #[test]
     fn mysql_executable_comments_are_statements() {
-        assert_eq!(texts("/*!40101 SET NAMES utf8 */;\nSELECT 1;", Dialect::MySql), vec!["/*!40101 SET NAMES utf8 */", "SELECT 1"]);
+        assert_eq!(
+            texts("/*!40101 SET NAMES utf8 */;\nSELECT 1;", Dialect::MySql),
+            vec!["/*!40101 SET NAMES utf8 */", "SELECT 1"]
+        );
     }
 
     #[test]

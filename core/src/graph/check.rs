@@ -43,23 +43,39 @@ pub(super) fn check_file_names(revisions: &[Revision], problems: &mut Diagnostic
     for rev in revisions.iter().filter(|r| r.kind == SourceKind::Sql) {
         let name = rev.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if !name.contains(&rev.id) {
-            problems.push(located(rev, rev.lines.id, format!("the file name '{name}' does not contain its revision id '{}'", rev.id)).help(
-                format!("rename the file to start with the id, as `{}_<slug>.sql`, or correct the Revision ID", rev.id),
-            ));
+            problems.push(
+                located(
+                    rev,
+                    rev.lines.id,
+                    format!("the file name '{name}' does not contain its revision id '{}'", rev.id),
+                )
+                .help(format!(
+                    "rename the file to start with the id, as `{}_<slug>.sql`, or correct the Revision ID",
+                    rev.id
+                )),
+            );
         }
     }
 }
 
 /// A branch label names one revision, and is not also a revision id:
 /// `label@head` must mean one branch.
-pub(super) fn check_labels(revisions: &[Revision], by_id: &HashMap<String, Idx>, problems: &mut Diagnostics) -> HashMap<String, Idx> {
+pub(super) fn check_labels(
+    revisions: &[Revision],
+    by_id: &HashMap<String, Idx>,
+    problems: &mut Diagnostics,
+) -> HashMap<String, Idx> {
     let mut by_label: HashMap<String, Idx> = HashMap::new();
     for (i, rev) in revisions.iter().enumerate() {
         for label in &rev.branch_labels {
             if label.contains(['@', ':']) || label.contains(char::is_whitespace) {
                 problems.push(
-                    located(rev, rev.lines.branch_labels, format!("branch label '{label}' contains '@', ':' or white space"))
-                        .help("labels are used as `label@head`: use letters, digits and `_`"),
+                    located(
+                        rev,
+                        rev.lines.branch_labels,
+                        format!("branch label '{label}' contains '@', ':' or white space"),
+                    )
+                    .help("labels are used as `label@head`: use letters, digits and `_`"),
                 );
                 continue;
             }
@@ -69,9 +85,15 @@ pub(super) fn check_labels(revisions: &[Revision], by_id: &HashMap<String, Idx>,
                     located(
                         rev,
                         rev.lines.branch_labels,
-                        format!("Branch name '{label}' in revision {} already used by revision {}", rev.id, revisions[other].id),
+                        format!(
+                            "Branch name '{label}' in revision {} already used by revision {}",
+                            rev.id, revisions[other].id
+                        ),
                     )
-                    .help(format!("labels name one branch; pick another label or remove it from {}", revisions[other].path.display())),
+                    .help(format!(
+                        "labels name one branch; pick another label or remove it from {}",
+                        revisions[other].path.display()
+                    )),
                 ),
                 _ => {
                     by_label.insert(label.clone(), i);
@@ -106,23 +128,37 @@ pub(super) fn check_links(
                 );
             } else if !by_id.contains_key(down) && !files_missing {
                 let hint = if by_label.contains_key(down) {
-                    format!("'{down}' is a branch label; Revises takes revision ids (the label's revision is {})", revisions[by_label[down]].id)
+                    format!(
+                        "'{down}' is a branch label; Revises takes revision ids (the label's revision is {})",
+                        revisions[by_label[down]].id
+                    )
                 } else {
                     "check the id (ids are case-sensitive and complete, not prefixes); if that revision was deleted, point Revises at its parent".to_owned()
                 };
-                problems.push(located(rev, rev.lines.revises, format!("Revises names '{down}', which no revision has")).help(hint));
+                problems.push(
+                    located(rev, rev.lines.revises, format!("Revises names '{down}', which no revision has"))
+                        .help(hint),
+                );
             }
         }
         for dep in &rev.depends_on {
             if *dep == rev.id || by_label.get(dep).is_some_and(|&i| revisions[i].id == rev.id) {
                 problems.push(
-                    located(rev, rev.lines.depends_on, format!("Dependency self-loop is detected in revisions ({})", rev.id))
-                        .help("a revision cannot depend on itself"),
+                    located(
+                        rev,
+                        rev.lines.depends_on,
+                        format!("Dependency self-loop is detected in revisions ({})", rev.id),
+                    )
+                    .help("a revision cannot depend on itself"),
                 );
             } else if !by_id.contains_key(dep) && !by_label.contains_key(dep) && !files_missing {
                 problems.push(
-                    located(rev, rev.lines.depends_on, format!("Depends On names '{dep}', which is neither a revision nor a branch label"))
-                        .help("check the id or label; Depends On takes complete ids or branch labels"),
+                    located(
+                        rev,
+                        rev.lines.depends_on,
+                        format!("Depends On names '{dep}', which is neither a revision nor a branch label"),
+                    )
+                    .help("check the id or label; Depends On takes complete ids or branch labels"),
                 );
             }
         }
@@ -191,7 +227,11 @@ fn kahn<'a>(len: usize, parents: impl Fn(Idx) -> &'a Vec<Idx>, children: impl Fn
 
 /// The revisions on a cycle of `parents`/`children` links: those left out
 /// both by a parents-first and by a children-first ordering.
-fn cycle_members<'a>(len: usize, parents: impl Fn(Idx) -> &'a Vec<Idx> + Copy, children: impl Fn(Idx) -> &'a Vec<Idx> + Copy) -> Vec<Idx> {
+fn cycle_members<'a>(
+    len: usize,
+    parents: impl Fn(Idx) -> &'a Vec<Idx> + Copy,
+    children: impl Fn(Idx) -> &'a Vec<Idx> + Copy,
+) -> Vec<Idx> {
     let forward = kahn(len, parents, children);
     if forward.len() == len {
         return Vec::new();

@@ -109,12 +109,16 @@ impl RevisionGraph {
         match number {
             Number::Revs(revs) => Ok(revs.into_iter().map(Walk::Rev).collect()),
             Number::Raw(raw) => {
-                if let Ok(steps) = raw.parse::<i64>() {
-                    if steps < 0 {
-                        // `-N` and `label@-N` walk down from every head.
-                        let heads = self.real_heads.iter().copied().filter(|&h| label.is_none_or(|l| self.nodes[h].labels.contains(l)));
-                        return heads.map(|h| self.walk(Walk::Rev(h), steps, None, true, raw)).collect();
-                    }
+                if let Ok(steps) = raw.parse::<i64>()
+                    && steps < 0
+                {
+                    // `-N` and `label@-N` walk down from every head.
+                    let heads = self
+                        .real_heads
+                        .iter()
+                        .copied()
+                        .filter(|&h| label.is_none_or(|l| self.nodes[h].labels.contains(l)));
+                    return heads.map(|h| self.walk(Walk::Rev(h), steps, None, true, raw)).collect();
                 }
                 Ok(vec![Walk::Rev(self.revision_for_ident(raw, label)?)])
             }
@@ -164,10 +168,13 @@ impl RevisionGraph {
                 if id.chars().count() < 4 {
                     return Err(RevisionError::NotFound {
                         id: id.to_owned(),
-                        reason: "please ensure at least four characters are present for partial revision identifier matches".to_owned(),
+                        reason:
+                            "please ensure at least four characters are present for partial revision identifier matches"
+                                .to_owned(),
                     });
                 }
-                let mut candidates: Vec<Idx> = (0..self.revisions.len()).filter(|&i| self.revisions[i].id.starts_with(id)).collect();
+                let mut candidates: Vec<Idx> =
+                    (0..self.revisions.len()).filter(|&i| self.revisions[i].id.starts_with(id)).collect();
                 if let Some(branch) = branch {
                     candidates = self.filter_for_lineage(&candidates, branch, false)?;
                 }
@@ -179,21 +186,34 @@ impl RevisionGraph {
                         });
                     }
                     [one] => *one,
-                    _ => return Err(RevisionError::AmbiguousPrefix { prefix: id.to_owned(), candidates: self.ids(candidates) }),
+                    _ => {
+                        return Err(RevisionError::AmbiguousPrefix {
+                            prefix: id.to_owned(),
+                            candidates: self.ids(candidates),
+                        });
+                    }
                 }
             }
         };
-        if let (Some(branch), Some(branch_rev)) = (branch, branch_rev) {
-            if !self.shares_lineage(found, branch_rev, false) {
-                return Err(RevisionError::NotInBranch { revision: self.id(found).to_owned(), branch: branch.to_owned() });
-            }
+        if let (Some(branch), Some(branch_rev)) = (branch, branch_rev)
+            && !self.shares_lineage(found, branch_rev, false)
+        {
+            return Err(RevisionError::NotInBranch { revision: self.id(found).to_owned(), branch: branch.to_owned() });
         }
         Ok(found)
     }
 
     /// The `targets` on one line of descent with what `check_against` names
     /// (Alembic's `filter_for_lineage`).
-    pub(super) fn filter_for_lineage(&self, targets: &[Idx], check_against: &str, include_dependencies: bool) -> Result<Vec<Idx>, RevisionError> {
+    pub(super) fn filter_for_lineage(
+        &self,
+        targets: &[Idx],
+        check_against: &str,
+        include_dependencies: bool,
+    ) -> Result<Vec<Idx>, RevisionError> {
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
         let (number, label) = self.resolve_number(check_against)?;
         let mut shares = Vec::new();
         if let Some(label) = label {
@@ -206,14 +226,25 @@ impl RevisionGraph {
         if shares.is_empty() {
             return Ok(targets.to_vec());
         }
-        Ok(targets.iter().copied().filter(|&t| shares.iter().any(|&s| self.shares_lineage(t, s, include_dependencies))).collect())
+        Ok(targets
+            .iter()
+            .copied()
+            .filter(|&t| shares.iter().any(|&s| self.shares_lineage(t, s, include_dependencies)))
+            .collect())
     }
 
     /// Walks `steps` revisions up (positive) or down (negative) from `start`
     /// (Alembic's `_walk`). Up from `Nothing` starts at the bases; down from
     /// `Nothing` at the heads; down past a base reaches `Base`. Past the end,
     /// the result is `Nothing` when `no_overwalk`, else where the walk stopped.
-    pub(super) fn walk(&self, start: Walk, steps: i64, label: Option<&str>, no_overwalk: bool, relative: &str) -> Result<Walk, RevisionError> {
+    pub(super) fn walk(
+        &self,
+        start: Walk,
+        steps: i64,
+        label: Option<&str>,
+        no_overwalk: bool,
+        relative: &str,
+    ) -> Result<Walk, RevisionError> {
         let mut at = start;
         for _ in 0..steps.unsigned_abs() {
             let choices: Vec<Walk> = if steps > 0 {
@@ -266,14 +297,24 @@ impl RevisionGraph {
 
     /// The revisions an upgrade to `target` aims at, given the database's
     /// `current` heads (Alembic's `_parse_upgrade_target`).
-    pub(super) fn parse_upgrade_target(&self, current: &[Idx], target: &str, no_overwalk: bool) -> Result<Vec<Walk>, RevisionError> {
+    pub(super) fn parse_upgrade_target(
+        &self,
+        current: &[Idx],
+        target: &str,
+        no_overwalk: bool,
+    ) -> Result<Vec<Walk>, RevisionError> {
         let Some(rel) = parse_relative(target) else {
             return self.get_revisions(target);
         };
-        let too_far = || RevisionError::RelativeTooFar { relative: rel.text.to_owned(), count: rel.steps.unsigned_abs() };
+        let too_far =
+            || RevisionError::RelativeTooFar { relative: rel.text.to_owned(), count: rel.steps.unsigned_abs() };
         if rel.steps > 0 {
             let Some(symbol) = rel.symbol else {
-                let mut starts: Vec<Walk> = if current.is_empty() { vec![Walk::Nothing] } else { current.iter().map(|&c| Walk::Rev(c)).collect() };
+                let mut starts: Vec<Walk> = if current.is_empty() {
+                    vec![Walk::Nothing]
+                } else {
+                    current.iter().map(|&c| Walk::Rev(c)).collect()
+                };
                 if let Some(label) = rel.label {
                     let on_branch = self.filter_for_lineage(current, label, false)?;
                     starts = on_branch.iter().map(|&c| Walk::Rev(c)).collect();
@@ -309,7 +350,10 @@ impl RevisionGraph {
             };
         }
         let Some(symbol) = rel.symbol else {
-            return Err(RevisionError::RelativeTooFar { relative: rel.steps.to_string(), count: rel.steps.unsigned_abs() });
+            return Err(RevisionError::RelativeTooFar {
+                relative: rel.steps.to_string(),
+                count: rel.steps.unsigned_abs(),
+            });
         };
         let start = match rel.label {
             Some(label) => self.get_revision(&format!("{label}@{symbol}"))?,
@@ -324,7 +368,11 @@ impl RevisionGraph {
     /// The branch label and revision a downgrade to `target` aims at, given
     /// the database's `current` heads (Alembic's `_parse_downgrade_target`);
     /// `Walk::Base` for base.
-    pub(super) fn parse_downgrade_target(&self, current: &[Idx], target: &str) -> Result<(Option<String>, Walk), RevisionError> {
+    pub(super) fn parse_downgrade_target(
+        &self,
+        current: &[Idx],
+        target: &str,
+    ) -> Result<(Option<String>, Walk), RevisionError> {
         let Some(rel) = parse_relative(target) else {
             let (label, symbol) = match target.rsplit_once('@') {
                 Some((label, symbol)) if !label.is_empty() => (Some(label.to_owned()), symbol),
@@ -334,12 +382,13 @@ impl RevisionGraph {
             let found = self.get_revision(symbol)?.map_or(Walk::Base, Walk::Rev);
             return Ok((label, found));
         };
-        let too_far = || RevisionError::RelativeTooFar { relative: rel.text.to_owned(), count: rel.steps.unsigned_abs() };
+        let too_far =
+            || RevisionError::RelativeTooFar { relative: rel.text.to_owned(), count: rel.steps.unsigned_abs() };
         if rel.steps >= 0 {
             let Some(symbol) = rel.symbol else { return Err(too_far()) };
             let start = self.get_revision(symbol)?.map_or(Walk::Nothing, Walk::Rev);
             return match self.walk(start, rel.steps, rel.label, true, rel.text)? {
-                Walk::Nothing => Err(RevisionError::RelativeTooFar { relative: target.to_owned(), count: rel.steps.unsigned_abs() }),
+                Walk::Nothing => Err(RevisionError::WalkedTooFar(target.to_owned())),
                 found => Ok((rel.label.map(str::to_owned), found)),
             };
         }
@@ -389,6 +438,7 @@ impl RevisionGraph {
             None => self.get_revision(&symbol)?,
         };
         match self.walk(start.map_or(Walk::Nothing, Walk::Rev), rel.steps, None, true, rel.text)? {
+            Walk::Nothing if rel.symbol.is_some() => Err(RevisionError::WalkedTooFar(target.to_owned())),
             Walk::Nothing => Err(too_far()),
             found => Ok((label, found)),
         }

@@ -20,7 +20,9 @@ fn parse_list(value: &str) -> Vec<String> {
 /// The diagnostic for an invalid revision id on `line` of `path`.
 fn id_diagnostic(path: &Path, line: u32, err: &InvalidId) -> Diagnostic {
     let help = match err {
-        InvalidId::TooLong { .. } => "use at most 32 characters; new ids are 12 hex digits (`retort revision` makes them)",
+        InvalidId::TooLong { .. } => {
+            "use at most 32 characters; new ids are 12 hex digits (`retort revision` makes them)"
+        }
         _ => "use letters, digits and `_` only, such as 12 hex digits (`retort revision` makes them)",
     };
     Diagnostic::error(err.to_string()).at(path, line).help(help)

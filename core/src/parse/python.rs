@@ -263,9 +263,9 @@ pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<
         _ => None,
     });
     let message = docstring.as_deref().map(|d| d.split("\n\n").next().unwrap_or("").to_owned()).unwrap_or_default();
-    let create_date = docstring.as_deref().and_then(|d| {
-        d.lines().find_map(|l| l.trim().strip_prefix("Create Date:").map(|v| v.trim().to_owned()))
-    });
+    let create_date = docstring
+        .as_deref()
+        .and_then(|d| d.lines().find_map(|l| l.trim().strip_prefix("Create Date:").map(|v| v.trim().to_owned())));
 
     let [revision, down_revision, branch_labels, depends_on] = values;
     let (id, id_line) = match revision {
@@ -287,7 +287,9 @@ pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<
                 problems.push(
                     Diagnostic::error("no `revision = …` assignment: cannot tell which revision this file is")
                         .in_file(path)
-                        .help("declare `revision = \"<id>\"` at the top level of the module, as Alembic's template does"),
+                        .help(
+                            "declare `revision = \"<id>\"` at the top level of the module, as Alembic's template does",
+                        ),
                 );
                 return (None, problems);
             }

@@ -9,7 +9,8 @@ use crate::revision::{Dialect, HeaderLines, Revision, Section, SourceKind, valid
 use crate::split::split_statements;
 
 /// The header keys a `.sql` revision understands, as written in files.
-pub const HEADER_KEYS: [&str; 6] = ["Revision ID", "Revises", "Branch Labels", "Depends On", "Create Date", "Transactional"];
+pub const HEADER_KEYS: [&str; 6] =
+    ["Revision ID", "Revises", "Branch Labels", "Depends On", "Create Date", "Transactional"];
 
 /// Which section a marker line opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,14 +95,14 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
         let Some((key, value)) = known else {
             if message.is_none() {
                 message = Some(content.to_owned());
-            } else if let Some((key, _)) = content.split_once(':') {
-                if let Some(suggestion) = suggest_key(key.trim(), &HEADER_KEYS) {
-                    report(
-                        Diagnostic::error(format!("unknown header key '{}'", key.trim()))
-                            .at(path, number)
-                            .help(format!("did you mean '{suggestion}'?")),
-                    );
-                }
+            } else if let Some((key, _)) = content.split_once(':')
+                && let Some(suggestion) = suggest_key(key.trim(), &HEADER_KEYS)
+            {
+                report(
+                    Diagnostic::error(format!("unknown header key '{}'", key.trim()))
+                        .at(path, number)
+                        .help(format!("did you mean '{suggestion}'?")),
+                );
             }
             continue;
         };
@@ -164,8 +165,8 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
     let mut body_start = None;
     let mut reported_stray_sql = false;
     let close = |section: Option<(Direction, Option<Dialect>, u32, Vec<&str>)>,
-                     upgrade: &mut Vec<Section>,
-                     downgrade: &mut Vec<Section>| {
+                 upgrade: &mut Vec<Section>,
+                 downgrade: &mut Vec<Section>| {
         if let Some((direction, dialect, line, body)) = section {
             let target = match direction {
                 Direction::Upgrade => upgrade,
@@ -192,9 +193,12 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
                         None => direction.name().to_owned(),
                     };
                     report(
-                        Diagnostic::error(format!("a second `-- {what}` section (the first starts on line {})", previous.line - 1))
-                            .at(path, number)
-                            .help("merge the two sections into one"),
+                        Diagnostic::error(format!(
+                            "a second `-- {what}` section (the first starts on line {})",
+                            previous.line - 1
+                        ))
+                        .at(path, number)
+                        .help("merge the two sections into one"),
                     );
                     continue;
                 }
