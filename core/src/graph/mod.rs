@@ -56,7 +56,7 @@ struct Node {
 /// ])
 /// .unwrap();
 /// assert_eq!(graph.heads(), ["ae1027a6acf"]);
-/// let plan = graph.plan_upgrade(&[], "head").unwrap();
+/// let plan = graph.plan_upgrade(&[] as &[&str], "head").unwrap();
 /// assert_eq!(plan.revision_ids(), ["1975ea83b712", "ae1027a6acf"]);
 /// ```
 #[derive(Debug, Clone)]
