@@ -122,6 +122,19 @@ pub enum RevisionError {
         /// The requested revisions it overlaps with.
         others: Vec<String>,
     },
+    /// A merge lists a parent that another of its parents descends from;
+    /// Alembic fails with a KeyError here.
+    #[error(
+        "cannot upgrade through merge {revision}: it lists {parent}, which is already an ancestor of {other}, which it also lists; remove {parent} from its Revises or Depends On"
+    )]
+    RedundantParent {
+        /// The merge revision.
+        revision: String,
+        /// The implied parent.
+        parent: String,
+        /// The parent that already descends from it.
+        other: String,
+    },
     /// The version table's rows contradict the graph (for example a row and
     /// its own ancestor, or a merge whose parents are not where they should
     /// be); Alembic crashes here.

@@ -192,12 +192,13 @@ fn retort_plans_exactly_as_alembic_does() {
         return;
     };
     let graphs: usize = std::env::var("RETORT_DIFF_GRAPHS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
+    let max_size: usize = std::env::var("RETORT_DIFF_MAX_SIZE").ok().and_then(|v| v.parse().ok()).unwrap_or(11);
     let mut oracle = Oracle::start(&python);
     let mut rng = Rng::new(0x5eed_a1e0_b1c5);
     let mut tally = Tally::default();
     let root = temp_dir("differential");
     for n in 0..graphs {
-        let generated = GeneratedGraph::random(&mut rng, 1 + n % 11);
+        let generated = GeneratedGraph::random(&mut rng, 1 + n % max_size);
         let dir = root.join(format!("g{n}"));
         generated.write_python(&dir, &mut rng);
         let graph = load_dir(&dir).unwrap_or_else(|problems| panic!("graph {n} does not load:\n{problems}"));

@@ -51,7 +51,10 @@ fn dangling_revises_and_depends_on_are_errors() {
     let got = problems(vec![rev("aaaa01", &["ab12"]), rev("bbbb02", &[]).with_depends_on(["nope"])]);
     assert_eq!(
         got,
-        ["Revises names 'ab12', which no revision has", "Depends On names 'nope', which is neither a revision nor a branch label"]
+        [
+            "Revises names 'ab12', which no revision has",
+            "Depends On names 'nope', which is neither a revision nor a branch label"
+        ]
     );
 }
 
@@ -115,7 +118,10 @@ fn several_heads_and_bases_are_warnings() {
     let warnings: Vec<&str> = g.warnings().iter().map(|d| d.message.as_str()).collect();
     assert_eq!(
         warnings,
-        ["Multiple head revisions are present: bbbb02, cccc03", "several base revisions (without Revises): aaaa01, bbbb02"]
+        [
+            "Multiple head revisions are present: bbbb02, cccc03",
+            "several base revisions (without Revises): aaaa01, bbbb02"
+        ]
     );
 }
 
@@ -137,13 +143,21 @@ fn labels_follow_their_branch() {
 
 #[test]
 fn a_label_on_a_single_line_reaches_down_to_the_base() {
-    let g = graph(vec![rev("aaaa01", &[]), rev("bbbb02", &["aaaa01"]).with_branch_labels(["core"]), rev("cccc03", &["bbbb02"])]);
+    let g = graph(vec![
+        rev("aaaa01", &[]),
+        rev("bbbb02", &["aaaa01"]).with_branch_labels(["core"]),
+        rev("cccc03", &["bbbb02"]),
+    ]);
     assert_eq!(g.branch_labels("aaaa01"), ["core"]);
 }
 
 #[test]
 fn prefixes_resolve_when_unique_and_four_characters_long() {
-    let g = graph(vec![rev("ae1027a6acf", &[]), rev("ae10ffff0000", &["ae1027a6acf"]), rev("1975ea83b712", &["ae10ffff0000"])]);
+    let g = graph(vec![
+        rev("ae1027a6acf", &[]),
+        rev("ae10ffff0000", &["ae1027a6acf"]),
+        rev("1975ea83b712", &["ae10ffff0000"]),
+    ]);
     let plan = g.plan_upgrade(&[] as &[&str], "1975").unwrap();
     assert_eq!(plan.revision_ids(), ["ae1027a6acf", "ae10ffff0000", "1975ea83b712"]);
     match g.plan_upgrade(&[] as &[&str], "ae10").unwrap_err() {
@@ -151,7 +165,10 @@ fn prefixes_resolve_when_unique_and_four_characters_long() {
         other => panic!("{other:?}"),
     }
     let err = g.plan_upgrade(&[] as &[&str], "ae1").unwrap_err().to_string();
-    assert!(err.starts_with("Can't locate revision identified by 'ae1'; please ensure at least four characters"), "{err}");
+    assert!(
+        err.starts_with("Can't locate revision identified by 'ae1'; please ensure at least four characters"),
+        "{err}"
+    );
     let err = g.plan_upgrade(&[] as &[&str], "ffff0").unwrap_err().to_string();
     assert!(err.starts_with("Can't locate revision identified by 'ffff0'"), "{err}");
 }
@@ -199,7 +216,12 @@ fn label_at_base_of_an_independent_branch_downgrades_only_it() {
 
 #[test]
 fn relative_identifiers_walk_the_graph() {
-    let g = graph(vec![rev("aaaa01", &[]), rev("bbbb02", &["aaaa01"]), rev("cccc03", &["bbbb02"]), rev("dddd04", &["cccc03"])]);
+    let g = graph(vec![
+        rev("aaaa01", &[]),
+        rev("bbbb02", &["aaaa01"]),
+        rev("cccc03", &["bbbb02"]),
+        rev("dddd04", &["cccc03"]),
+    ]);
     assert_eq!(g.plan_upgrade(&["aaaa01"], "+2").unwrap().revision_ids(), ["bbbb02", "cccc03"]);
     assert_eq!(g.plan_upgrade(&[] as &[&str], "aaaa01+1").unwrap().revision_ids(), ["aaaa01", "bbbb02"]);
     assert_eq!(g.plan_upgrade(&[] as &[&str], "head-1").unwrap().revision_ids(), ["aaaa01", "bbbb02", "cccc03"]);

@@ -77,7 +77,12 @@ fn upgrading_across_a_branch_point_and_a_merge() {
     assert_eq!(plan.revision_ids(), ["aaaa01", "cccc03", "bbbb02", "dddd04"]);
     assert_eq!(
         changes(&plan),
-        [vec![ins("aaaa01")], vec![upd("aaaa01", "cccc03")], vec![ins("bbbb02")], vec![del("bbbb02"), upd("cccc03", "dddd04")]]
+        [
+            vec![ins("aaaa01")],
+            vec![upd("aaaa01", "cccc03")],
+            vec![ins("bbbb02")],
+            vec![del("bbbb02"), upd("cccc03", "dddd04")]
+        ]
     );
     let heads: Vec<Vec<String>> = plan.steps.iter().map(|s| s.heads_after.clone()).collect();
     assert_eq!(heads[2], ["bbbb02", "cccc03"], "two rows while the branches stand");

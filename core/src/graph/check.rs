@@ -260,3 +260,38 @@ pub(super) fn check_heads_and_bases(graph: &RevisionGraph, problems: &mut Diagno
         );
     }
 }
+
+/// A revision should not list as a parent (in `Revises` or `Depends On`)
+/// what another of its parents already descends from: the link is implied,
+/// and Alembic keeps a needless version-table row for it when downgrading,
+/// or fails outright when upgrading through such a merge. Legal, so a
+/// warning.
+pub(super) fn check_redundant_parents(graph: &RevisionGraph, problems: &mut Diagnostics) {
+    for (i, node) in graph.nodes.iter().enumerate() {
+        if node.norm_down.len() < 2 {
+            continue;
+        }
+        for &a in &node.norm_down {
+            let Some(&b) = node.norm_down.iter().find(|&&b| b != a && graph.is_ancestor_or_self(a, b)) else {
+                continue;
+            };
+            let rev = &graph.revisions[i];
+            let (field, line) = if rev.down_revisions.contains(&graph.revisions[a].id) {
+                ("Revises", rev.lines.revises)
+            } else {
+                ("Depends On", rev.lines.depends_on)
+            };
+            problems.push(
+                Diagnostic::warning(format!(
+                    "{} lists {} in {field}, but {} is already an ancestor of {}, which it also lists",
+                    rev.id, graph.revisions[a].id, graph.revisions[a].id, graph.revisions[b].id
+                ))
+                .at(&rev.path, line)
+                .help(format!(
+                    "remove {} from {field}: the link is implied, and Alembic mishandles the version table for it",
+                    graph.revisions[a].id
+                )),
+            );
+        }
+    }
+}

@@ -114,6 +114,7 @@ impl RevisionGraph {
         graph.normalize_dependencies();
         graph.propagate_labels();
         check::check_heads_and_bases(&graph, &mut problems);
+        check::check_redundant_parents(&graph, &mut problems);
         graph.warnings = problems;
         Ok(graph)
     }

@@ -119,7 +119,7 @@ impl RevisionGraph {
         let required = self.ancestors_checked(&targets)?;
         let applied = self.ancestors_checked(&current)?;
         let needs: Vec<Idx> = (0..self.nodes.len()).filter(|&i| required[i] && !applied[i]).collect();
-        let mut order = self.topological_sort(&needs, &targets);
+        let mut order = self.topological_sort(&needs, &targets, true);
         order.reverse();
         let steps: Vec<(Idx, bool)> = order.into_iter().map(|i| (i, true)).collect();
         self.plan_from_steps(&current, &steps)
@@ -171,7 +171,7 @@ impl RevisionGraph {
                 current: self.ids(current.iter().copied()),
             });
         }
-        let order = self.topological_sort(&todo, &current);
+        let order = self.topological_sort(&todo, &current, true);
         let irreversible: Vec<String> =
             order.iter().filter(|&&i| !self.revisions[i].is_reversible()).map(|&i| self.id(i).to_owned()).collect();
         if !irreversible.is_empty() {
@@ -301,7 +301,7 @@ impl RevisionGraph {
             keep.iter_mut().enumerate().for_each(|(i, k)| *k = *k && above[i]);
         }
         let todo: Vec<Idx> = (0..self.nodes.len()).filter(|&i| keep[i]).collect();
-        Ok(self.topological_sort(&todo, &targets).into_iter().map(|i| &self.revisions[i]).collect())
+        Ok(self.topological_sort(&todo, &targets, lower.is_empty()).into_iter().map(|i| &self.revisions[i]).collect())
     }
 
     /// The database's rows as revisions; an unknown row is Alembic's
@@ -365,7 +365,14 @@ impl RevisionGraph {
     /// branch before the next as far as dependencies allow, exactly as
     /// Alembic's `_topological_sort` does (its order decides the order of
     /// steps between branches).
-    pub(super) fn topological_sort(&self, todo: &[Idx], heads: &[Idx]) -> Vec<Idx> {
+    ///
+    /// `closed` says that every revision between two revisions of `todo` is
+    /// in `todo` too, as in upgrade and downgrade plans: then "another
+    /// frontier revision descends from this one" is answered within `todo`
+    /// in linear time. A history range is not closed (it is cut to
+    /// descendants through `Revises`), so there ancestry is searched in the
+    /// whole graph, as Alembic does.
+    pub(super) fn topological_sort(&self, todo: &[Idx], heads: &[Idx], closed: bool) -> Vec<Idx> {
         let n = self.nodes.len();
         let mut pending = vec![false; n];
         todo.iter().for_each(|&i| pending[i] = true);
@@ -403,7 +410,13 @@ impl RevisionGraph {
                 }
             }
             let candidate = frontier[at];
-            if waiting[candidate] > 0 {
+            if !closed {
+                let above = (0..frontier.len()).find(|&j| j != at && self.is_ancestor_or_self(candidate, frontier[j]));
+                if let Some(j) = above {
+                    at = j;
+                    continue;
+                }
+            } else if waiting[candidate] > 0 {
                 // Another frontier revision descends from the candidate: go
                 // to the first such one in frontier order.
                 generation += 1;
@@ -536,6 +549,16 @@ impl RevisionGraph {
             } else {
                 downs.iter().copied().filter(|&d| !self.below_any(d, &others)).collect()
             };
+            if let Some((parent, &other)) = from
+                .iter()
+                .find_map(|&a| downs.iter().find(|&&b| b != a && self.is_ancestor_or_self(a, b)).map(|b| (a, b)))
+            {
+                return Err(RevisionError::RedundantParent {
+                    revision: self.id(rev).to_owned(),
+                    parent: self.id(parent).to_owned(),
+                    other: self.id(other).to_owned(),
+                });
+            }
             let Some((&last, rest)) = from.split_last() else {
                 return Err(self.inconsistent(current, format!("merge {} has no parent row to replace", self.id(rev))));
             };
