@@ -143,9 +143,13 @@ pub fn load_dir(dir: &Path) -> Result<RevisionGraph, Diagnostics> {
     }
     match RevisionGraph::build(revisions, incomplete) {
         Ok(graph) if !problems.has_errors() => Ok(graph),
-        Ok(_) => Err(problems),
+        Ok(_) => {
+            problems.sort();
+            Err(problems)
+        }
         Err(graph_problems) => {
             problems.extend(graph_problems);
+            problems.sort();
             Err(problems)
         }
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{Idx, Node, RevisionGraph};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::revision::{Revision, SourceKind};
+use crate::revision::{Revision, SourceKind, validate_id};
 
 /// Reads a revision's file again to show the offending line under a
 /// diagnostic; a file that cannot be read just shows no line.
@@ -40,7 +40,8 @@ pub(super) fn check_unique_ids(revisions: &[Revision], problems: &mut Diagnostic
 /// tells which file is which revision and a renamed id cannot go unnoticed.
 /// Alembic `.py` files may be named freely (its `file_template`).
 pub(super) fn check_file_names(revisions: &[Revision], problems: &mut Diagnostics) {
-    for rev in revisions.iter().filter(|r| r.kind == SourceKind::Sql) {
+    // An invalid id is reported where it is read; its file name follows.
+    for rev in revisions.iter().filter(|r| r.kind == SourceKind::Sql && validate_id(&r.id).is_ok()) {
         let name = rev.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if !name.contains(&rev.id) {
             problems.push(

@@ -297,7 +297,9 @@ pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<
     };
     if let Err(err) = validate_id(&id) {
         problems.push(report(id_diagnostic(path, id_line, &err)));
-        return (None, problems);
+        if id.is_empty() {
+            return (None, problems);
+        }
     }
     let line_of = |v: &Option<(Vec<String>, u32)>| v.as_ref().map_or(0, |(_, line)| *line);
     let lines = HeaderLines {
@@ -436,7 +438,7 @@ depends_on: Union[str, Sequence[str], None] = {'0009'}
         assert_eq!(problems[0].line, Some(2));
         assert!(problems[0].message.contains("cannot read the value of `down_revision`"));
         let (rev, problems) = parse("x.py", "revision = 'ab:12'\n");
-        assert!(rev.is_none());
+        assert_eq!(rev.unwrap().id, "ab:12", "kept, so that links to it do not cascade");
         assert!(problems[0].message.contains("not allowed in revision identifier"));
     }
 

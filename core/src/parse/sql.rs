@@ -121,9 +121,13 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
         match key {
             "Revision ID" => {
                 header_lines.id = number;
-                match validate_id(value) {
-                    Ok(()) => id = Some((value.to_owned(), number)),
-                    Err(err) => report(id_diagnostic(path, number, &err)),
+                // An invalid id is reported, but kept: links to it then do
+                // not cascade into errors of their own.
+                if let Err(err) = validate_id(value) {
+                    report(id_diagnostic(path, number, &err));
+                }
+                if !value.is_empty() {
+                    id = Some((value.to_owned(), number));
                 }
             }
             "Revises" => {
