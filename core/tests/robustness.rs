@@ -19,7 +19,8 @@ const PY_FILE: &str = "\"\"\"Add offers\n\nRevision ID: 2d970929c35a\nRevises: 3
 /// replaced, with a bias towards the characters the grammars care about.
 fn mutate(text: &str, edits: &[(u64, u64, u8)]) -> String {
     let mut chars: Vec<char> = text.chars().collect();
-    const SPECIAL: &[char] = &['\'', '"', '$', '-', '/', '*', ';', '\n', ':', ',', '(', ')', '#', '\\', '`', '@', 'é', '\r'];
+    const SPECIAL: &[char] =
+        &['\'', '"', '$', '-', '/', '*', ';', '\n', ':', ',', '(', ')', '#', '\\', '`', '@', 'é', '\r'];
     for &(position, choice, kind) in edits {
         let at = if chars.is_empty() { 0 } else { (position % chars.len() as u64) as usize };
         let c = SPECIAL[(choice % SPECIAL.len() as u64) as usize];
@@ -91,9 +92,38 @@ fn random_broken_graph(seed: u64) -> Vec<Revision> {
 }
 
 const IDENTIFIERS: &[&str] = &[
-    "head", "heads", "base", "+1", "-1", "+3", "-9", "head-1", "head+1", "aaaa", "aaa", "aaaa+2", "bbbb-1", "l0@head",
-    "l1@base", "l2@+1", "l0@-1", "l1@aaaa", "@head", "x@", "@", ":", "aaaa:", "-", "+", "heads-1", "base+1", "l0@heads",
-    "99999999999999999999", "-99999999999999999999", "aaaa@bbbb@cccc", "é@+1",
+    "head",
+    "heads",
+    "base",
+    "+1",
+    "-1",
+    "+3",
+    "-9",
+    "head-1",
+    "head+1",
+    "aaaa",
+    "aaa",
+    "aaaa+2",
+    "bbbb-1",
+    "l0@head",
+    "l1@base",
+    "l2@+1",
+    "l0@-1",
+    "l1@aaaa",
+    "@head",
+    "x@",
+    "@",
+    ":",
+    "aaaa:",
+    "-",
+    "+",
+    "heads-1",
+    "base+1",
+    "l0@heads",
+    "99999999999999999999",
+    "-99999999999999999999",
+    "aaaa@bbbb@cccc",
+    "é@+1",
 ];
 
 proptest! {
