@@ -9,6 +9,8 @@
 mod check;
 mod plan;
 mod resolve;
+mod rows;
+mod topo;
 
 use std::collections::{BTreeSet, HashMap};
 
