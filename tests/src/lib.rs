@@ -1,2 +1,329 @@
-//! Integration tests of retort against real databases live in `tests/`
-//! of this crate; they arrive with the runtime.
+//! Helpers for the integration tests: throw-away databases on every
+//! available backend, and versions directories written on the fly.
+//!
+//! SQLite always runs. PostgreSQL and MySQL/MariaDB run when
+//! `RETORT_TEST_POSTGRES_URL` and `RETORT_TEST_MYSQL_URL` name a server
+//! (an admin URL: each test creates and drops its own database there). In CI
+//! (`CI` set) a missing URL is a failure, never a skip.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use retort::Db;
+
+/// A database backend under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, in a temporary file.
+    Sqlite,
+    /// PostgreSQL, from `RETORT_TEST_POSTGRES_URL`.
+    Postgres,
+    /// MySQL or MariaDB, from `RETORT_TEST_MYSQL_URL`.
+    MySql,
+}
+
+const PG_VAR: &str = "RETORT_TEST_POSTGRES_URL";
+const MYSQL_VAR: &str = "RETORT_TEST_MYSQL_URL";
+
+/// The backends this run tests: SQLite, and the servers whose URLs are set.
+/// Says on stderr which it skips and how to enable them; fails in CI.
+pub fn backends() -> Vec<Backend> {
+    let mut found = vec![Backend::Sqlite];
+    for (backend, var, example) in [
+        (Backend::Postgres, PG_VAR, "postgres://postgres@127.0.0.1:5432/test"),
+        (Backend::MySql, MYSQL_VAR, "mysql://root@127.0.0.1:3306/test"),
+    ] {
+        if std::env::var_os(var).is_some() {
+            found.push(backend);
+        } else if std::env::var_os("CI").is_some() {
+            panic!("{var} is not set: CI must test {backend:?} against a real server");
+        } else {
+            eprintln!("skipping {backend:?}: set {var} to an admin URL such as {example} to test it");
+        }
+    }
+    found
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A unique name for this process and call.
+pub fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}_{}_{n}_{}", std::process::id(), nanos % 100_000)
+}
+
+/// A fresh temporary directory.
+pub fn temp_dir(prefix: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(unique(prefix));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A pool of one backend.
+#[derive(Debug, Clone)]
+pub enum Pool {
+    /// SQLite.
+    Sqlite(sqlx::SqlitePool),
+    /// PostgreSQL.
+    Postgres(sqlx::PgPool),
+    /// MySQL.
+    MySql(sqlx::MySqlPool),
+}
+
+impl Pool {
+    /// The pool as retort takes it.
+    pub fn db(&self) -> Db<'_> {
+        match self {
+            Pool::Sqlite(p) => p.into(),
+            Pool::Postgres(p) => p.into(),
+            Pool::MySql(p) => p.into(),
+        }
+    }
+
+    /// Runs SQL, panicking on error.
+    pub async fn exec(&self, sql: &str) {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match self {
+            Pool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+            Pool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+            Pool::MySql(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The first column of every row, as text (cast it in SQL).
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match self {
+            Pool::Sqlite(p) => sqlx::query_scalar::<_, String>(sql).fetch_all(p).await,
+            Pool::Postgres(p) => sqlx::query_scalar::<_, String>(sql).fetch_all(p).await,
+            Pool::MySql(p) => sqlx::query_scalar::<_, String>(sql).fetch_all(p).await,
+        }
+        .unwrap()
+    }
+
+    /// True when `table` exists.
+    pub async fn has_table(&self, table: &str) -> bool {
+        let sql = match self {
+            Pool::Sqlite(_) => format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{table}'"),
+            Pool::Postgres(_) => format!(
+                "SELECT CAST(tablename AS TEXT) FROM pg_tables WHERE schemaname = current_schema() AND tablename = '{table}'"
+            ),
+            Pool::MySql(_) => format!(
+                "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{table}'"
+            ),
+        };
+        !self.strings(&sql).await.is_empty()
+    }
+
+    /// The version table's rows, sorted.
+    pub async fn versions(&self, table: &str) -> Vec<String> {
+        let mut rows = self.strings(&format!("SELECT version_num FROM {table}")).await;
+        rows.sort();
+        rows
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        match self {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+            Pool::MySql(p) => p.close().await,
+        }
+    }
+}
+
+/// A throw-away database.
+pub struct TestDb {
+    /// Its backend.
+    pub backend: Backend,
+    /// A URL to connect to it.
+    pub url: String,
+    admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// Creates an empty database on `backend`.
+    pub async fn create(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let path = temp_dir("retort_sqlite").join("test.db");
+                TestDb { backend, url: format!("sqlite://{}?mode=rwc", path.display()), admin: None }
+            }
+            Backend::Postgres | Backend::MySql => {
+                let var = if backend == Backend::Postgres { PG_VAR } else { MYSQL_VAR };
+                let admin = std::env::var(var).unwrap();
+                let name = unique("retort_t");
+                let url = with_database(&admin, &name);
+                let admin_pool = Self::admin_pool(backend, &admin).await;
+                admin_pool.exec(&format!("CREATE DATABASE {name}")).await;
+                admin_pool.close().await;
+                TestDb { backend, url, admin: Some((admin, name)) }
+            }
+        }
+    }
+
+    async fn admin_pool(backend: Backend, url: &str) -> Pool {
+        match backend {
+            Backend::Postgres => {
+                Pool::Postgres(sqlx::pool::PoolOptions::new().max_connections(1).connect(url).await.unwrap())
+            }
+            Backend::MySql => {
+                Pool::MySql(sqlx::pool::PoolOptions::new().max_connections(1).connect(url).await.unwrap())
+            }
+            Backend::Sqlite => {
+                Pool::Sqlite(sqlx::pool::PoolOptions::new().max_connections(1).connect(url).await.unwrap())
+            }
+        }
+    }
+
+    /// A pool of at most `max` connections to the database.
+    pub async fn pool_with(&self, max: u32) -> Pool {
+        match self.backend {
+            Backend::Sqlite => {
+                Pool::Sqlite(sqlx::pool::PoolOptions::new().max_connections(max).connect(&self.url).await.unwrap())
+            }
+            Backend::Postgres => {
+                Pool::Postgres(sqlx::pool::PoolOptions::new().max_connections(max).connect(&self.url).await.unwrap())
+            }
+            Backend::MySql => {
+                Pool::MySql(sqlx::pool::PoolOptions::new().max_connections(max).connect(&self.url).await.unwrap())
+            }
+        }
+    }
+
+    /// A pool of up to 4 connections.
+    pub async fn pool(&self) -> Pool {
+        self.pool_with(4).await
+    }
+
+    /// Drops the database (the SQLite file stays in the temp directory).
+    pub async fn drop_db(self) {
+        if let Some((admin, name)) = &self.admin {
+            let pool = Self::admin_pool(self.backend, admin).await;
+            let force = if self.backend == Backend::Postgres { " WITH (FORCE)" } else { "" };
+            pool.exec(&format!("DROP DATABASE IF EXISTS {name}{force}")).await;
+            pool.close().await;
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    match path_start {
+        Some(i) => format!("{}/{name}{query}", &base[..i]),
+        None => format!("{base}/{name}{query}"),
+    }
+}
+
+/// One revision file to write.
+#[derive(Debug, Clone)]
+pub struct Rev {
+    /// Its id.
+    pub id: String,
+    /// Its `Revises`.
+    pub down: Vec<String>,
+    /// Its `Depends On`.
+    pub depends_on: Vec<String>,
+    /// Its `Branch Labels`.
+    pub labels: Vec<String>,
+    /// `Transactional: false` when false.
+    pub transactional: bool,
+    /// The upgrade section (plain).
+    pub up: String,
+    /// The downgrade section; `None` for none at all.
+    pub down_sql: Option<String>,
+    /// Extra text after the standard sections (dialect sections).
+    pub extra: String,
+}
+
+impl Rev {
+    /// A revision creating table `t_<id>` and dropping it on downgrade.
+    pub fn table(id: &str, down: &[&str]) -> Rev {
+        Rev::sql(id, down, &format!("CREATE TABLE t_{id} (id INTEGER PRIMARY KEY);"), &format!("DROP TABLE t_{id};"))
+    }
+
+    /// A revision with the given SQL.
+    pub fn sql(id: &str, down: &[&str], up: &str, down_sql: &str) -> Rev {
+        Rev {
+            id: id.to_owned(),
+            down: down.iter().map(|s| s.to_string()).collect(),
+            depends_on: Vec::new(),
+            labels: Vec::new(),
+            transactional: true,
+            up: up.to_owned(),
+            down_sql: Some(down_sql.to_owned()),
+            extra: String::new(),
+        }
+    }
+
+    /// Adds `Depends On`.
+    pub fn depends_on(mut self, deps: &[&str]) -> Rev {
+        self.depends_on = deps.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Adds branch labels.
+    pub fn labels(mut self, labels: &[&str]) -> Rev {
+        self.labels = labels.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Marks it `Transactional: false`.
+    pub fn non_transactional(mut self) -> Rev {
+        self.transactional = false;
+        self
+    }
+
+    /// The file's text.
+    pub fn text(&self) -> String {
+        let mut text =
+            format!("-- Revision {}\n--\n-- Revision ID: {}\n-- Revises: {}\n", self.id, self.id, self.down.join(", "));
+        if !self.depends_on.is_empty() {
+            text.push_str(&format!("-- Depends On: {}\n", self.depends_on.join(", ")));
+        }
+        if !self.labels.is_empty() {
+            text.push_str(&format!("-- Branch Labels: {}\n", self.labels.join(", ")));
+        }
+        if !self.transactional {
+            text.push_str("-- Transactional: false\n");
+        }
+        text.push_str(&format!("\n-- upgrade\n{}\n", self.up));
+        if let Some(down) = &self.down_sql {
+            text.push_str(&format!("\n-- downgrade\n{down}\n"));
+        }
+        text.push_str(&self.extra);
+        text
+    }
+}
+
+/// Writes `revisions` into a new versions directory.
+pub fn versions(revisions: &[Rev]) -> PathBuf {
+    let dir = temp_dir("retort_versions");
+    write_versions(&dir, revisions);
+    dir
+}
+
+/// Writes `revisions` into `dir`.
+pub fn write_versions(dir: &Path, revisions: &[Rev]) {
+    for rev in revisions {
+        std::fs::write(dir.join(format!("{}_revision.sql", rev.id)), rev.text()).unwrap();
+    }
+}
+
+/// The path of the helper binary that migrates from the command line.
+pub fn migrate_binary() -> PathBuf {
+    let mut path = std::env::current_exe().unwrap();
+    path.pop();
+    if path.ends_with("deps") {
+        path.pop();
+    }
+    path.join(format!("retort-test-migrate{}", std::env::consts::EXE_SUFFIX))
+}

@@ -1,0 +1,211 @@
+//! The databases retort talks to, behind one small interface: a sqlx pool
+//! of PostgreSQL, MySQL/MariaDB or SQLite, and a connection taken from it.
+
+use retort_core::Dialect;
+use sqlx::AssertSqlSafe;
+use sqlx::pool::PoolConnection;
+
+/// A database to migrate: a sqlx pool of one of the enabled backends.
+///
+/// Every migration method takes `impl Into<Db>`, so a `&PgPool`,
+/// `&MySqlPool` or `&SqlitePool` can be passed directly.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Db<'a> {
+    /// A PostgreSQL pool (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    Postgres(&'a sqlx::PgPool),
+    /// A MySQL or MariaDB pool (feature `mysql`).
+    #[cfg(feature = "mysql")]
+    MySql(&'a sqlx::MySqlPool),
+    /// An SQLite pool (feature `sqlite`).
+    #[cfg(feature = "sqlite")]
+    Sqlite(&'a sqlx::SqlitePool),
+}
+
+#[cfg(feature = "postgres")]
+impl<'a> From<&'a sqlx::PgPool> for Db<'a> {
+    fn from(pool: &'a sqlx::PgPool) -> Self {
+        Db::Postgres(pool)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl<'a> From<&'a sqlx::MySqlPool> for Db<'a> {
+    fn from(pool: &'a sqlx::MySqlPool) -> Self {
+        Db::MySql(pool)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl<'a> From<&'a sqlx::SqlitePool> for Db<'a> {
+    fn from(pool: &'a sqlx::SqlitePool) -> Self {
+        Db::Sqlite(pool)
+    }
+}
+
+impl Db<'_> {
+    /// The SQL dialect of the pool's database.
+    pub fn dialect(&self) -> Dialect {
+        match *self {
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            Db::MySql(_) => Dialect::MySql,
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    pub(crate) async fn acquire(&self) -> Result<Conn, sqlx::Error> {
+        Ok(match *self {
+            #[cfg(feature = "postgres")]
+            Db::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+            #[cfg(feature = "mysql")]
+            Db::MySql(pool) => Conn::MySql(pool.acquire().await?),
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(pool) => Conn::Sqlite(pool.acquire().await?),
+        })
+    }
+}
+
+/// One connection taken from a [`Db`].
+pub(crate) enum Conn {
+    #[cfg(feature = "postgres")]
+    Postgres(PoolConnection<sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    MySql(PoolConnection<sqlx::MySql>),
+    #[cfg(feature = "sqlite")]
+    Sqlite(PoolConnection<sqlx::Sqlite>),
+}
+
+/// Runs `$body` with `$c` bound to the connection, whatever its backend.
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            #[cfg(feature = "postgres")]
+            Conn::Postgres($c) => $body,
+            #[cfg(feature = "mysql")]
+            Conn::MySql($c) => $body,
+            #[cfg(feature = "sqlite")]
+            Conn::Sqlite($c) => $body,
+        }
+    };
+}
+
+impl Conn {
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            Conn::MySql(_) => Dialect::MySql,
+            #[cfg(feature = "sqlite")]
+            Conn::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// Closes the connection when it is dropped instead of returning it to
+    /// the pool, so that a session lock can never outlive a failed or
+    /// cancelled run on a pooled connection.
+    pub(crate) fn close_on_drop(&mut self) {
+        on_conn!(self, c => c.close_on_drop())
+    }
+
+    /// Runs one statement as written (no prepared statement), returning the
+    /// number of rows it affected.
+    pub(crate) async fn execute(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(self, c => Ok(sqlx::raw_sql(sql).execute(&mut **c).await?.rows_affected()))
+    }
+
+    /// Runs one statement with text parameters bound in order.
+    pub(crate) async fn execute_with(&mut self, sql: &str, args: &[&str]) -> Result<u64, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(self, c => {
+            let mut query = sqlx::query(sql);
+            for arg in args {
+                query = query.bind(arg.to_string());
+            }
+            Ok(query.execute(&mut **c).await?.rows_affected())
+        })
+    }
+
+    /// The first column of every row, as text.
+    pub(crate) async fn fetch_strings(&mut self, sql: &str) -> Result<Vec<String>, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(self, c => sqlx::query_scalar::<_, String>(sql).fetch_all(&mut **c).await)
+    }
+
+    /// The first column of every row of a query with text parameters.
+    pub(crate) async fn fetch_strings_with(&mut self, sql: &str, args: &[&str]) -> Result<Vec<String>, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(self, c => {
+            let mut query = sqlx::query_scalar::<_, String>(sql);
+            for arg in args {
+                query = query.bind(arg.to_string());
+            }
+            query.fetch_all(&mut **c).await
+        })
+    }
+
+    /// The rows of a query with text parameters, each as its text columns.
+    pub(crate) async fn fetch_rows(
+        &mut self,
+        sql: &str,
+        args: &[&str],
+        columns: usize,
+    ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        use sqlx::Row;
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(self, c => {
+            let mut query = sqlx::query(sql);
+            for arg in args {
+                query = query.bind(arg.to_string());
+            }
+            let rows = query.fetch_all(&mut **c).await?;
+            rows.iter()
+                .map(|row| (0..columns).map(|i| row.try_get::<Option<String>, _>(i)).collect::<Result<Vec<_>, _>>())
+                .collect()
+        })
+    }
+
+    /// A one-value query returning an integer (lock functions).
+    pub(crate) async fn fetch_i64(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<i64>, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        on_conn!(self, c => {
+            let mut query = sqlx::query_scalar::<_, Option<i64>>(sql);
+            for arg in args {
+                query = match *arg {
+                    Arg::Int(i) => query.bind(i),
+                    Arg::Text(t) => query.bind(t.to_owned()),
+                };
+            }
+            query.fetch_one(&mut **c).await
+        })
+    }
+}
+
+/// A bound parameter of [`Conn::fetch_i64`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// True when `err` says the table (or its schema) does not exist.
+pub(crate) fn is_missing_table(err: &sqlx::Error) -> bool {
+    let Some(db) = err.as_database_error() else { return false };
+    let code = db.code();
+    match code.as_deref() {
+        // PostgreSQL: undefined_table, invalid_schema_name.
+        Some("42P01" | "3F000") => true,
+        // MySQL/MariaDB: base table or view not found, unknown database.
+        Some("42S02" | "42000")
+            if db.message().contains("doesn't exist") || db.message().contains("Unknown database") =>
+        {
+            true
+        }
+        _ => db.message().contains("no such table"),
+    }
+}

@@ -1,0 +1,134 @@
+//! What can go wrong while migrating, each error saying where and what to
+//! do. Connection URLs never appear in them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use retort_core::{Diagnostics, RevisionError};
+
+/// An error of the runtime.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The versions directory has problems (when read at run time).
+    #[error("{0}")]
+    Load(Diagnostics),
+    /// The target cannot be resolved or planned (Alembic's wording).
+    #[error(transparent)]
+    Plan(#[from] RevisionError),
+    /// A statement of a revision failed; nothing of the run stayed unless
+    /// `partial` says so.
+    #[error("{}", statement_failure(.revision, .path, *.line, .statement, .message, .partial))]
+    Statement {
+        /// The revision whose statement failed.
+        revision: String,
+        /// Its file.
+        path: PathBuf,
+        /// The statement's first line in that file.
+        line: u32,
+        /// The statement, shortened.
+        statement: String,
+        /// The database's message.
+        message: String,
+        /// On MySQL (no transactional DDL): what of the revision did run
+        /// and stays, and what to do.
+        partial: Option<String>,
+    },
+    /// The plan would run the body of an Alembic `.py` revision, which retort
+    /// does not execute.
+    #[error(
+        "cannot run Alembic Python revision(s) {}: retort runs `.sql` revisions only; translate them to `.sql` files with the same ids, or run this part with Alembic and continue with retort (it reads the same alembic_version)",
+        .0.iter().map(|(id, path)| format!("{id} ({})", path.display())).collect::<Vec<_>>().join(", ")
+    )]
+    PythonRevision(Vec<(String, PathBuf)>),
+    /// A revision has no downgrade SQL for this database.
+    #[error("cannot downgrade {revision} ({}) on {dialect}: it has no `-- downgrade` section for it; add one (an empty section is a deliberate no-op)", .path.display())]
+    Irreversible {
+        /// The revision.
+        revision: String,
+        /// Its file.
+        path: PathBuf,
+        /// The database's dialect.
+        dialect: retort_core::Dialect,
+    },
+    /// Another process held the migration lock for too long.
+    #[error("timed out after {:?} waiting for the migration lock on {table}: another process is migrating this database; if none is, look for a stuck session holding it", .waited)]
+    LockTimeout {
+        /// The version table the lock guards.
+        table: String,
+        /// How long retort waited.
+        waited: Duration,
+    },
+    /// A version-table change touched no row or several (Alembic's wording).
+    #[error(
+        "Online migration expected to match one row when {action} in '{table}'; {found} found; the version table changed under the run: check for another migration tool, then `current` and `stamp`"
+    )]
+    RowCount {
+        /// `updating 'a' to 'b'` or `deleting 'a'`.
+        action: String,
+        /// The version table.
+        table: String,
+        /// How many rows matched.
+        found: u64,
+    },
+    /// The version table changed between planning and running (SQLite
+    /// between transactions).
+    #[error(
+        "the version table {table} changed while migrating (expected rows {expected:?}, found {found:?}): another process migrated at the same time; run the command again"
+    )]
+    ConcurrentChange {
+        /// The version table.
+        table: String,
+        /// What the plan expected.
+        expected: Vec<String>,
+        /// What the table held.
+        found: Vec<String>,
+    },
+    /// A database error outside any revision (connecting, the version table).
+    #[error("database error while {doing}: {message}")]
+    Database {
+        /// What retort was doing.
+        doing: String,
+        /// The database's message, with any URL password removed.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn database(doing: impl Into<String>, err: &sqlx::Error) -> Error {
+        Error::Database { doing: doing.into(), message: crate::redact::redact(&err.to_string()) }
+    }
+}
+
+fn statement_failure(
+    revision: &str,
+    path: &std::path::Path,
+    line: u32,
+    statement: &str,
+    message: &str,
+    partial: &Option<String>,
+) -> String {
+    let mut text =
+        format!("revision {revision} failed at {}:{line}: {message}\n  statement: {statement}", path.display());
+    match partial {
+        Some(partial) => {
+            text.push('\n');
+            text.push_str(partial);
+        }
+        None => text
+            .push_str("\n  the run was rolled back: the database is where it started; fix the revision and run again"),
+    }
+    text
+}
+
+/// Shortens a statement for an error message: one line, at most 200
+/// characters.
+pub(crate) fn shorten(statement: &str) -> String {
+    let flat: String = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= 200 {
+        flat
+    } else {
+        let cut: String = flat.chars().take(197).collect();
+        format!("{cut}...")
+    }
+}

@@ -1,0 +1,356 @@
+//! The migrator: a revision graph, where its version table is, and how to
+//! run; and the read-only questions one can ask a database.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use retort_core::{Dialect, Plan, Revision, RevisionGraph, StepKind};
+
+use crate::db::{Conn, Db, is_missing_table};
+use crate::error::Error;
+use crate::table::VersionTable;
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// One transaction per revision instead of one for the whole run
+    /// (PostgreSQL and SQLite; MySQL commits DDL as it goes either way).
+    pub transaction_per_revision: bool,
+    /// When the database is at a revision this binary does not know (it is
+    /// ahead, during a rolling deploy), log it and do nothing instead of
+    /// failing.
+    pub allow_database_ahead: bool,
+    /// How long to wait for another process's migration lock.
+    pub lock_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { transaction_per_revision: false, allow_database_ahead: false, lock_timeout: Duration::from_secs(600) }
+    }
+}
+
+/// Applies a revision graph to databases, with Alembic's semantics and
+/// Alembic's `alembic_version` table.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), retort::Error> {
+/// let pool = sqlx::SqlitePool::connect("sqlite://app.db?mode=rwc").await.unwrap();
+/// let migrator = retort::Migrator::from_dir("alembic/versions")?;
+/// let report = migrator.upgrade(&pool, "head").await?;
+/// println!("now at {}", report.heads_after.join(", "));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Migrator {
+    pub(crate) graph: Arc<RevisionGraph>,
+    pub(crate) table: VersionTable,
+    pub(crate) options: Options,
+}
+
+/// One revision of [`Migrator::history`], with whether the database has it.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry<'a> {
+    /// The revision.
+    pub revision: &'a Revision,
+    /// True when the database's version table stands on it.
+    pub applied: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The version table's rows before, sorted.
+    pub heads_before: Vec<String>,
+    /// The version table's rows after, sorted.
+    pub heads_after: Vec<String>,
+    /// The steps run, in order.
+    pub steps: Vec<StepReport>,
+    /// Rows naming revisions this binary does not know, when
+    /// [`Options::allow_database_ahead`] let the run do nothing.
+    pub database_ahead: Vec<String>,
+}
+
+/// One step of a [`Report`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepReport {
+    /// Alembic's log line: `upgrade a -> b, message`.
+    pub description: String,
+    /// The revision whose SQL ran (none for a stamp).
+    pub revision: Option<String>,
+    /// How long it took.
+    pub duration: Duration,
+}
+
+/// A row of retort's log: the last thing that happened to a revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// The revision.
+    pub revision: String,
+    /// The checksum of its SQL when it ran (64 hex digits).
+    pub checksum: String,
+    /// `upgrade` or `downgrade`.
+    pub direction: String,
+    /// `applied`, `reverted`, `running` or `failed` (the last two mark a
+    /// MySQL revision that did not finish).
+    pub status: String,
+    /// When it started, ISO 8601 UTC.
+    pub started_at: String,
+    /// What a failure left behind.
+    pub detail: String,
+}
+
+/// A revision whose file changed after the database applied it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    /// The revision.
+    pub revision: String,
+    /// Its file.
+    pub path: std::path::PathBuf,
+    /// The checksum when it ran.
+    pub applied_checksum: String,
+    /// The checksum of the file now.
+    pub current_checksum: String,
+}
+
+/// A command the runner carries out.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Command<'a> {
+    Upgrade(&'a str),
+    Downgrade(&'a str),
+    Stamp(&'a [&'a str], bool),
+}
+
+impl Migrator {
+    /// A migrator over a validated graph, with the default version table and
+    /// options.
+    pub fn new(graph: RevisionGraph) -> Migrator {
+        Migrator { graph: Arc::new(graph), table: VersionTable::default(), options: Options::default() }
+    }
+
+    /// Reads and validates a versions directory at run time (the command
+    /// line's way; applications embed theirs with `#[migrations]`).
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Migrator, Error> {
+        retort_core::load_dir(dir.as_ref()).map(Migrator::new).map_err(Error::Load)
+    }
+
+    /// Uses the version table `name` (Alembic's `version_table`).
+    pub fn with_version_table(mut self, name: impl Into<String>) -> Self {
+        self.table.name = name.into();
+        self
+    }
+
+    /// Puts the version table in `schema` (Alembic's `version_table_schema`).
+    pub fn with_version_table_schema(mut self, schema: impl Into<String>) -> Self {
+        self.table.schema = Some(schema.into());
+        self
+    }
+
+    /// Replaces the options.
+    pub fn with_options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The graph.
+    pub fn graph(&self) -> &RevisionGraph {
+        &self.graph
+    }
+
+    /// The version table.
+    pub fn version_table(&self) -> &VersionTable {
+        &self.table
+    }
+
+    /// The options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The heads of the graph (what `heads` upgrades to).
+    pub fn heads(&self) -> Vec<String> {
+        self.graph.heads()
+    }
+
+    /// Upgrades to `target` (`head`, `heads`, an id, `label@head`, `+1`…).
+    pub async fn upgrade<'a>(&self, db: impl Into<Db<'a>>, target: &str) -> Result<Report, Error> {
+        self.run(db.into(), Command::Upgrade(target)).await
+    }
+
+    /// Downgrades to `target` (`base`, an id, `-1`, `label@base`…).
+    pub async fn downgrade<'a>(&self, db: impl Into<Db<'a>>, target: &str) -> Result<Report, Error> {
+        self.run(db.into(), Command::Downgrade(target)).await
+    }
+
+    /// Sets the version table to `targets` without running SQL; `purge`
+    /// empties it first (and accepts rows this graph does not know).
+    pub async fn stamp<'a>(&self, db: impl Into<Db<'a>>, targets: &[&str], purge: bool) -> Result<Report, Error> {
+        self.run(db.into(), Command::Stamp(targets, purge)).await
+    }
+
+    /// The version table's rows (Alembic's `current`), sorted; empty when
+    /// the table does not exist.
+    pub async fn current<'a>(&self, db: impl Into<Db<'a>>) -> Result<Vec<String>, Error> {
+        let mut conn = acquire(db.into()).await?;
+        let mut rows = self.read_rows(&mut conn).await?;
+        rows.sort();
+        Ok(rows)
+    }
+
+    /// The revisions an upgrade to `heads` would apply, in order, without
+    /// taking a lock or creating anything: for readiness probes.
+    pub async fn pending<'a>(&self, db: impl Into<Db<'a>>) -> Result<Vec<String>, Error> {
+        let rows = self.current(db).await?;
+        let plan = self.graph.plan_upgrade(&rows, "heads")?;
+        Ok(plan.revision_ids().into_iter().map(str::to_owned).collect())
+    }
+
+    /// Every revision, newest first, with whether the database has it.
+    pub async fn history<'a>(&self, db: impl Into<Db<'a>>) -> Result<Vec<HistoryEntry<'_>>, Error> {
+        let rows = self.current(db).await?;
+        let mut applied: std::collections::HashSet<String> = rows.iter().cloned().collect();
+        for row in &rows {
+            applied.extend(self.graph.ancestors(row));
+        }
+        Ok(self
+            .graph
+            .history(None)?
+            .into_iter()
+            .map(|revision| HistoryEntry { applied: applied.contains(&revision.id), revision })
+            .collect())
+    }
+
+    /// Creates the version table if it does not exist (Alembic's
+    /// `ensure_version`).
+    pub async fn ensure_version<'a>(&self, db: impl Into<Db<'a>>) -> Result<(), Error> {
+        let mut conn = acquire(db.into()).await?;
+        let sql = self.table.create(conn.dialect(), true);
+        conn.execute(&sql).await.map_err(|e| Error::database("creating the version table", &e))?;
+        Ok(())
+    }
+
+    /// retort's log for this version table: the last event of each revision.
+    pub async fn log<'a>(&self, db: impl Into<Db<'a>>) -> Result<Vec<LogEntry>, Error> {
+        let mut conn = acquire(db.into()).await?;
+        let sql = self.table.log_select(conn.dialect());
+        let rows = match conn.fetch_rows(&sql, &[&self.table.display_name()], 6).await {
+            Ok(rows) => rows,
+            Err(err) if is_missing_table(&err) => return Ok(Vec::new()),
+            Err(err) => return Err(Error::database("reading retort's log", &err)),
+        };
+        let mut entries: Vec<LogEntry> = rows
+            .into_iter()
+            .map(|row| {
+                let mut cells = row.into_iter().map(Option::unwrap_or_default);
+                let mut next = || cells.next().unwrap_or_default();
+                LogEntry {
+                    revision: next(),
+                    checksum: next(),
+                    direction: next(),
+                    status: next(),
+                    started_at: next(),
+                    detail: next(),
+                }
+            })
+            .collect();
+        entries.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+        Ok(entries)
+    }
+
+    /// Applied revisions whose SQL changed since they ran (white space and
+    /// line endings do not count), for `check`.
+    pub async fn edited<'a>(&self, db: impl Into<Db<'a>>) -> Result<Vec<Edited>, Error> {
+        let db = db.into();
+        let entries = self.log(db).await?;
+        Ok(entries
+            .into_iter()
+            .filter(|e| e.status == "applied")
+            .filter_map(|e| {
+                let rev = self.graph.get(&e.revision)?;
+                let current = rev.checksum_hex();
+                (current != e.checksum).then(|| Edited {
+                    revision: e.revision,
+                    path: rev.path.clone(),
+                    applied_checksum: e.checksum,
+                    current_checksum: current,
+                })
+            })
+            .collect())
+    }
+
+    /// Accepts the current file of `revision` as what the database applied
+    /// (after a deliberate edit): its logged checksum becomes the file's.
+    pub async fn repair<'a>(&self, db: impl Into<Db<'a>>, revision: &str) -> Result<(), Error> {
+        let rev = self.graph.get(revision).ok_or_else(|| {
+            Error::Plan(retort_core::RevisionError::NotFound {
+                id: revision.to_owned(),
+                reason: "repair takes a full revision id".to_owned(),
+            })
+        })?;
+        let mut conn = acquire(db.into()).await?;
+        let sql = self.table.log_set_checksum(conn.dialect());
+        let args = [rev.checksum_hex(), self.table.display_name(), rev.id.clone()];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        conn.execute_with(&sql, &args).await.map_err(|e| Error::database("updating retort's log", &e))?;
+        Ok(())
+    }
+
+    /// The version table's rows inside a transaction: PostgreSQL aborts a
+    /// transaction on any error, so there the table is looked up first.
+    pub(crate) async fn read_rows_in_tx(&self, conn: &mut Conn) -> Result<Vec<String>, Error> {
+        if conn.dialect() == Dialect::Postgres {
+            let name = self.table.sql_name(Dialect::Postgres);
+            let found = conn
+                .fetch_strings_with("SELECT COALESCE(CAST(to_regclass($1) AS TEXT), '')", &[&name])
+                .await
+                .map_err(|e| Error::database("looking up the version table", &e))?;
+            if found.first().is_none_or(|f| f.is_empty()) {
+                return Ok(Vec::new());
+            }
+        }
+        self.read_rows(conn).await
+    }
+
+    /// The version table's rows; empty when it does not exist.
+    pub(crate) async fn read_rows(&self, conn: &mut Conn) -> Result<Vec<String>, Error> {
+        match conn.fetch_strings(&self.table.select(conn.dialect())).await {
+            Ok(rows) => Ok(rows),
+            Err(err) if is_missing_table(&err) => Ok(Vec::new()),
+            Err(err) => Err(Error::database(format!("reading the version table {}", self.table.display_name()), &err)),
+        }
+    }
+
+    /// The plan for `command` from `rows`.
+    pub(crate) fn plan(&self, rows: &[String], command: Command<'_>) -> Result<Plan, Error> {
+        Ok(match command {
+            Command::Upgrade(target) => self.graph.plan_upgrade(rows, target)?,
+            Command::Downgrade(target) => self.graph.plan_downgrade(rows, target)?,
+            Command::Stamp(targets, purge) => self.graph.plan_stamp(rows, targets, purge)?,
+        })
+    }
+
+    /// Refuses, before any step, a plan retort cannot run on `dialect`:
+    /// Alembic `.py` bodies, downgrades without SQL for this dialect.
+    pub(crate) fn check_runnable(&self, plan: &Plan, dialect: Dialect) -> Result<(), Error> {
+        let mut python = Vec::new();
+        for step in &plan.steps {
+            let (id, upgrade) = match &step.kind {
+                StepKind::Upgrade(id) => (id, true),
+                StepKind::Downgrade(id) => (id, false),
+                StepKind::Stamp { .. } => continue,
+            };
+            let Some(rev) = self.graph.get(id) else { continue };
+            if !rev.has_sql() {
+                python.push((rev.id.clone(), rev.path.clone()));
+            } else if !upgrade && rev.downgrade_for(dialect).is_none() {
+                return Err(Error::Irreversible { revision: rev.id.clone(), path: rev.path.clone(), dialect });
+            }
+        }
+        if python.is_empty() { Ok(()) } else { Err(Error::PythonRevision(python)) }
+    }
+}
+
+pub(crate) async fn acquire(db: Db<'_>) -> Result<Conn, Error> {
+    db.acquire().await.map_err(|e| Error::database("connecting to the database", &e))
+}

@@ -1,0 +1,97 @@
+//! Offline SQL (`--sql`): the statements a run would send, version-table
+//! changes included, as text, without a connection.
+
+use retort_core::{Dialect, Plan, StepKind, VersionChange};
+
+use crate::error::Error;
+use crate::migrator::{Command, Migrator};
+use crate::run::statements_of;
+use crate::table::literal;
+
+impl Migrator {
+    /// The SQL that upgrades a database at `from` (its version table's rows;
+    /// none for an empty database) to `target` on `dialect`.
+    ///
+    /// ```
+    /// # use retort::core::{Revision, RevisionGraph, Dialect};
+    /// let migrator = retort::Migrator::new(RevisionGraph::new(vec![Revision::new("ae1027a6acf0", None::<&str>)]).unwrap());
+    /// let sql = migrator.upgrade_sql(Dialect::Postgres, &[], "head").unwrap();
+    /// assert!(sql.starts_with("BEGIN;"));
+    /// assert!(sql.contains("INSERT INTO \"alembic_version\" (version_num) VALUES ('ae1027a6acf0');"));
+    /// ```
+    pub fn upgrade_sql(&self, dialect: Dialect, from: &[&str], target: &str) -> Result<String, Error> {
+        self.offline(dialect, from, Command::Upgrade(target))
+    }
+
+    /// The SQL that downgrades a database at `from` to `target`.
+    pub fn downgrade_sql(&self, dialect: Dialect, from: &[&str], target: &str) -> Result<String, Error> {
+        self.offline(dialect, from, Command::Downgrade(target))
+    }
+
+    /// The SQL that stamps a database at `from` with `targets`.
+    pub fn stamp_sql(&self, dialect: Dialect, from: &[&str], targets: &[&str]) -> Result<String, Error> {
+        self.offline(dialect, from, Command::Stamp(targets, false))
+    }
+
+    fn offline(&self, dialect: Dialect, from: &[&str], command: Command<'_>) -> Result<String, Error> {
+        let rows: Vec<String> = from.iter().map(|s| s.to_string()).collect();
+        let plan = self.plan(&rows, command)?;
+        self.check_runnable(&plan, dialect)?;
+        Ok(self.render(dialect, &plan, &rows))
+    }
+
+    fn render(&self, dialect: Dialect, plan: &Plan, from: &[String]) -> String {
+        // MySQL has no transactional DDL: Alembic prints no BEGIN/COMMIT.
+        let transactional = dialect != Dialect::MySql;
+        let table = &self.table;
+        let mut out = String::new();
+        let mut emit = |sql: &str| {
+            out.push_str(sql.trim_end());
+            // Comments end without a semicolon, as Alembic prints them.
+            out.push_str(if sql.starts_with("--") { "\n\n" } else { ";\n\n" });
+        };
+        if transactional {
+            emit("BEGIN");
+        }
+        let mut rows = !from.is_empty();
+        // Alembic creates the table before a step that starts from no row.
+        for step in &plan.steps {
+            if !rows {
+                emit(&table.create(dialect, false));
+            }
+            emit(&format!("-- Running {}", step.short_log(&self.graph)));
+            let (rev, upgrade) = match &step.kind {
+                StepKind::Upgrade(id) => (self.graph.get(id), true),
+                StepKind::Downgrade(id) => (self.graph.get(id), false),
+                StepKind::Stamp { .. } => (None, true),
+            };
+            if let Some(rev) = rev {
+                let outside = !rev.transactional && transactional;
+                if outside {
+                    emit("COMMIT");
+                }
+                for statement in statements_of(rev, upgrade, dialect) {
+                    emit(&statement.sql);
+                }
+                if outside {
+                    emit("BEGIN");
+                }
+            }
+            for change in &step.changes {
+                let name = table.sql_name(dialect);
+                emit(&match change {
+                    VersionChange::Insert(v) => format!("INSERT INTO {name} (version_num) VALUES ({})", literal(v)),
+                    VersionChange::Update { from, to } => {
+                        format!("UPDATE {name} SET version_num = {} WHERE version_num = {}", literal(to), literal(from))
+                    }
+                    VersionChange::Delete(v) => format!("DELETE FROM {name} WHERE version_num = {}", literal(v)),
+                });
+            }
+            rows = !step.heads_after.is_empty();
+        }
+        if transactional {
+            emit("COMMIT");
+        }
+        out
+    }
+}

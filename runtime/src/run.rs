@@ -1,0 +1,414 @@
+//! Carrying out a plan on a database: the fast path at head, the lock,
+//! transactions as Alembic keeps them, every statement with its line, the
+//! version-table changes, and retort's log.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use retort_core::{Dialect, Revision, Statement, Step, StepKind, VersionChange, split_statements};
+use tracing::Instrument;
+
+use crate::db::{Conn, Db};
+use crate::error::{Error, shorten};
+use crate::lock::Lock;
+use crate::migrator::{Command, Migrator, Report, StepReport, acquire};
+
+/// The transaction state of a run.
+struct Tx {
+    open: bool,
+    /// The rows as of the last commit of this run, once something committed.
+    committed: Option<Vec<String>>,
+}
+
+impl Migrator {
+    /// Runs `command`: one read of the version table when there is nothing
+    /// to do; otherwise the lock, a second read, and the plan.
+    pub(crate) async fn run(&self, db: Db<'_>, command: Command<'_>) -> Result<Report, Error> {
+        {
+            let mut conn = acquire(db).await?;
+            let rows = self.read_rows(&mut conn).await?;
+            if let Some(report) = self.nothing_to_do(&rows, command)? {
+                return Ok(report);
+            }
+        }
+        let mut conn = acquire(db).await?;
+        // Never return a connection that held the lock (or an open
+        // transaction) to the pool: closing it releases both on the server,
+        // whatever happened — an error, a panic, a cancelled future.
+        conn.close_on_drop();
+        let lock = Lock::acquire(&mut conn, &self.table, self.options.lock_timeout).await?;
+        let result = self.apply(&mut conn, command).await;
+        lock.release(&mut conn).await;
+        result
+    }
+
+    /// A report when the database needs nothing (or is ahead and that is
+    /// allowed).
+    fn nothing_to_do(&self, rows: &[String], command: Command<'_>) -> Result<Option<Report>, Error> {
+        if let Some(report) = self.ahead(rows, command) {
+            return Ok(Some(report));
+        }
+        let plan = self.plan(rows, command)?;
+        Ok(plan.is_empty().then(|| unchanged(rows)))
+    }
+
+    fn ahead(&self, rows: &[String], command: Command<'_>) -> Option<Report> {
+        if !self.options.allow_database_ahead || !matches!(command, Command::Upgrade(_)) {
+            return None;
+        }
+        let unknown: Vec<String> = rows.iter().filter(|r| self.graph.get(r).is_none()).cloned().collect();
+        if unknown.is_empty() {
+            return None;
+        }
+        tracing::warn!(
+            rows = ?unknown,
+            table = %self.table.display_name(),
+            "the database is at revisions this binary does not know (it is ahead); doing nothing as allowed"
+        );
+        Some(Report { database_ahead: unknown, ..unchanged(rows) })
+    }
+
+    async fn apply(&self, conn: &mut Conn, command: Command<'_>) -> Result<Report, Error> {
+        let dialect = conn.dialect();
+        if dialect == Dialect::Sqlite {
+            let ms = self.options.lock_timeout.as_millis().min(i32::MAX as u128);
+            exec(conn, &format!("PRAGMA busy_timeout = {ms}"), "setting the SQLite busy timeout").await?;
+        }
+        let mut tx = Tx { open: false, committed: None };
+        if dialect != Dialect::MySql {
+            self.begin(conn, &mut tx).await?;
+        }
+        let result = self.apply_plan(conn, &mut tx, command).await;
+        match result {
+            Ok(report) => {
+                if tx.open {
+                    exec(conn, "COMMIT", "committing").await?;
+                }
+                Ok(report)
+            }
+            Err(err) => {
+                if tx.open {
+                    let _ = conn.execute("ROLLBACK").await;
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn apply_plan(&self, conn: &mut Conn, tx: &mut Tx, command: Command<'_>) -> Result<Report, Error> {
+        let dialect = conn.dialect();
+        let rows = self.read_rows_in_tx(conn).await?;
+        if let Some(report) = self.ahead(&rows, command) {
+            return Ok(report);
+        }
+        let plan = self.plan(&rows, command)?;
+        self.check_runnable(&plan, dialect)?;
+        if plan.is_empty() {
+            // Another process did it while this one waited for the lock.
+            return Ok(unchanged(&rows));
+        }
+        exec(conn, &self.table.create(dialect, true), "creating the version table").await?;
+        exec(conn, &self.table.create_log(dialect), "creating retort's log table").await?;
+        if plan.purge {
+            exec(conn, &self.table.delete_all(dialect), "emptying the version table").await?;
+        }
+        let mut report = Report { heads_before: sorted(rows.clone()), heads_after: Vec::new(), ..Report::default() };
+        let mut expected = if plan.purge { Vec::new() } else { sorted(rows) };
+        for step in &plan.steps {
+            let description = self.describe(step);
+            let span = tracing::info_span!("revision", step = %description);
+            let started = Instant::now();
+            self.run_step(conn, tx, step, &expected).instrument(span.clone()).await?;
+            let duration = started.elapsed();
+            span.in_scope(|| tracing::info!(duration_ms = duration.as_millis() as u64, "done"));
+            expected = step.heads_after.clone();
+            report.steps.push(StepReport { description, revision: step.revision_id().map(str::to_owned), duration });
+        }
+        report.heads_after = plan.heads_after();
+        Ok(report)
+    }
+
+    /// Alembic's log line for a step, with the revision's message.
+    fn describe(&self, step: &Step) -> String {
+        let log = step.short_log(&self.graph);
+        match step.revision_id().and_then(|id| self.graph.get(id)) {
+            Some(rev) if !rev.message.is_empty() => format!("{log}, {}", rev.message),
+            _ => log,
+        }
+    }
+
+    async fn run_step(&self, conn: &mut Conn, tx: &mut Tx, step: &Step, expected: &[String]) -> Result<(), Error> {
+        let dialect = conn.dialect();
+        let (rev, upgrade) = match &step.kind {
+            StepKind::Upgrade(id) => (self.graph.get(id), true),
+            StepKind::Downgrade(id) => (self.graph.get(id), false),
+            StepKind::Stamp { .. } => (None, true),
+        };
+        let statements = match rev {
+            Some(rev) => statements_of(rev, upgrade, dialect),
+            None => Vec::new(),
+        };
+        let started_at = timestamp(SystemTime::now());
+        let started = Instant::now();
+        let outside_tx = rev.is_some_and(|r| !r.transactional);
+        if dialect == Dialect::MySql {
+            // MySQL commits DDL as it goes: a revision is its own unit, marked
+            // as running in the log first so that a failure stays visible.
+            if let Some(rev) = rev {
+                self.write_log(conn, rev, upgrade, "running", &started_at, Duration::ZERO, "").await?;
+            }
+            if let Err(err) = self.run_statements(conn, rev, &statements, tx, true).await {
+                if let (Some(rev), Error::Statement { partial: Some(detail), .. }) = (rev, &err) {
+                    let _ = self.write_log(conn, rev, upgrade, "failed", &started_at, started.elapsed(), detail).await;
+                }
+                return Err(err);
+            }
+            exec(conn, "BEGIN", "starting a transaction").await?;
+            tx.open = true;
+            self.change_rows(conn, &step.changes).await?;
+            if let Some(rev) = rev {
+                let status = if upgrade { "applied" } else { "reverted" };
+                self.write_log(conn, rev, upgrade, status, &started_at, started.elapsed(), "").await?;
+            }
+            exec(conn, "COMMIT", "committing").await?;
+            tx.open = false;
+            tx.committed = Some(step.heads_after.clone());
+            return Ok(());
+        }
+        if self.options.transaction_per_revision && !tx.open {
+            self.begin(conn, tx).await?;
+            self.verify_rows(conn, expected).await?;
+        }
+        if outside_tx {
+            // Alembic's autocommit_block: commit what came before, run the
+            // revision outside any transaction, then carry on in a new one.
+            if tx.open {
+                exec(conn, "COMMIT", "committing").await?;
+                tx.open = false;
+                tx.committed = Some(expected.to_vec());
+            }
+            self.run_statements(conn, rev, &statements, tx, true).await?;
+            self.begin(conn, tx).await?;
+            self.verify_rows(conn, expected).await?;
+        } else {
+            self.run_statements(conn, rev, &statements, tx, false).await?;
+        }
+        self.change_rows(conn, &step.changes).await?;
+        if let Some(rev) = rev {
+            let status = if upgrade { "applied" } else { "reverted" };
+            self.write_log(conn, rev, upgrade, status, &started_at, started.elapsed(), "").await?;
+        }
+        if self.options.transaction_per_revision {
+            exec(conn, "COMMIT", "committing").await?;
+            tx.open = false;
+            tx.committed = Some(step.heads_after.clone());
+        }
+        Ok(())
+    }
+
+    /// Runs a revision's statements one by one; on failure, the error names
+    /// the statement and says what of the run stays.
+    async fn run_statements(
+        &self,
+        conn: &mut Conn,
+        rev: Option<&Revision>,
+        statements: &[Statement],
+        tx: &Tx,
+        autocommit: bool,
+    ) -> Result<(), Error> {
+        let Some(rev) = rev else { return Ok(()) };
+        for (index, statement) in statements.iter().enumerate() {
+            tracing::debug!(line = statement.line, "{}", shorten(&statement.sql));
+            if let Err(err) = conn.execute(&statement.sql).await {
+                let message = crate::redact::redact(&database_message(&err));
+                let partial = self.partial_note(rev, index, statements.len(), tx, autocommit);
+                return Err(Error::Statement {
+                    revision: rev.id.clone(),
+                    path: rev.path.clone(),
+                    line: statement.line,
+                    statement: shorten(&statement.sql),
+                    message,
+                    partial,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// What stays after statement `index` of `total` failed: nothing when
+    /// everything ran in the run's transaction, else what committed.
+    fn partial_note(&self, rev: &Revision, index: usize, total: usize, tx: &Tx, autocommit: bool) -> Option<String> {
+        let table = self.table.display_name();
+        let mut notes = Vec::new();
+        if autocommit && index > 0 {
+            notes.push(format!(
+                "  statements 1 to {index} of {total} of revision {} ran outside a transaction and stay applied; undo them by hand, or finish the revision by hand and `stamp {}`",
+                rev.id, rev.id
+            ));
+        } else if autocommit {
+            notes.push(format!("  no statement of revision {} ran", rev.id));
+        }
+        if let Some(committed) = &tx.committed {
+            let at = if committed.is_empty() { "empty".to_owned() } else { committed.join(", ") };
+            notes.push(format!("  revisions before it in this run were committed: {table} is at {at}"));
+        } else if autocommit {
+            notes.push(format!("  {table} was not changed"));
+        }
+        if notes.is_empty() { None } else { Some(notes.join("\n")) }
+    }
+
+    async fn begin(&self, conn: &mut Conn, tx: &mut Tx) -> Result<(), Error> {
+        // SQLite's lock is its write transaction: take it at once.
+        let sql = if conn.dialect() == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+        exec(conn, sql, "starting a transaction").await?;
+        tx.open = true;
+        Ok(())
+    }
+
+    /// On SQLite, a new transaction may find that another process moved the
+    /// version table since the last one; stop rather than run twice.
+    async fn verify_rows(&self, conn: &mut Conn, expected: &[String]) -> Result<(), Error> {
+        if conn.dialect() != Dialect::Sqlite {
+            return Ok(());
+        }
+        let found = sorted(self.read_rows_in_tx(conn).await?);
+        if found != expected {
+            return Err(Error::ConcurrentChange {
+                table: self.table.display_name(),
+                expected: expected.to_vec(),
+                found,
+            });
+        }
+        Ok(())
+    }
+
+    /// Applies a step's version-table changes, each checked to touch exactly
+    /// one row, as Alembic checks them.
+    async fn change_rows(&self, conn: &mut Conn, changes: &[VersionChange]) -> Result<(), Error> {
+        let dialect = conn.dialect();
+        let table = self.table.display_name();
+        for change in changes {
+            let (sql, args, action) = match change {
+                VersionChange::Insert(v) => (self.table.insert(dialect), vec![v.as_str()], None),
+                VersionChange::Update { from, to } => (
+                    self.table.update(dialect),
+                    vec![to.as_str(), from.as_str()],
+                    Some(format!("updating '{from}' to '{to}'")),
+                ),
+                VersionChange::Delete(v) => {
+                    (self.table.delete(dialect), vec![v.as_str()], Some(format!("deleting '{v}'")))
+                }
+            };
+            let found = conn
+                .execute_with(&sql, &args)
+                .await
+                .map_err(|e| Error::database(format!("changing the version table {table}"), &e))?;
+            if let Some(action) = action {
+                if found != 1 {
+                    return Err(Error::RowCount { action, table: table.clone(), found });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records in retort's log what happened to a revision.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_log(
+        &self,
+        conn: &mut Conn,
+        rev: &Revision,
+        upgrade: bool,
+        status: &str,
+        started_at: &str,
+        duration: Duration,
+        detail: &str,
+    ) -> Result<(), Error> {
+        let dialect = conn.dialect();
+        let table = self.table.display_name();
+        let checksum = rev.checksum_hex();
+        let duration_ms = duration.as_millis().to_string();
+        let direction = if upgrade { "upgrade" } else { "downgrade" };
+        let doing = "writing retort's log";
+        conn.execute_with(&self.table.log_delete(dialect), &[&table, &rev.id])
+            .await
+            .map_err(|e| Error::database(doing, &e))?;
+        conn.execute_with(
+            &self.table.log_insert(dialect),
+            &[&table, &rev.id, &checksum, direction, status, started_at, &duration_ms, detail],
+        )
+        .await
+        .map_err(|e| Error::database(doing, &e))?;
+        Ok(())
+    }
+}
+
+/// The statements of a revision's section for `dialect`; a revision without
+/// a section for it runs nothing.
+pub(crate) fn statements_of(rev: &Revision, upgrade: bool, dialect: Dialect) -> Vec<Statement> {
+    let section = if upgrade { rev.upgrade_for(dialect) } else { rev.downgrade_for(dialect) };
+    // Sections were split for every dialect they serve when the file was
+    // read, so this cannot fail for a loaded revision.
+    section.and_then(|s| split_statements(&s.sql, dialect, s.line).ok()).unwrap_or_default()
+}
+
+async fn exec(conn: &mut Conn, sql: &str, doing: &str) -> Result<(), Error> {
+    conn.execute(sql).await.map(|_| ()).map_err(|e| Error::database(doing, &e))
+}
+
+fn database_message(err: &sqlx::Error) -> String {
+    match err.as_database_error() {
+        Some(db) => match db.code() {
+            Some(code) => format!("{} (code {code})", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => err.to_string(),
+    }
+}
+
+fn unchanged(rows: &[String]) -> Report {
+    let rows = sorted(rows.to_vec());
+    Report { heads_before: rows.clone(), heads_after: rows, ..Report::default() }
+}
+
+fn sorted(mut rows: Vec<String>) -> Vec<String> {
+    rows.sort();
+    rows
+}
+
+/// `2026-11-22T06:40:12.345Z`.
+pub(crate) fn timestamp(time: SystemTime) -> String {
+    let since = time.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_iso_8601_utc() {
+        assert_eq!(timestamp(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_329_612_345);
+        assert_eq!(timestamp(t), "2026-11-22T06:40:12.345Z");
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(timestamp(leap), "2000-02-29T00:00:00.000Z");
+    }
+}

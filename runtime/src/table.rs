@@ -1,0 +1,218 @@
+//! The SQL of the version table, exactly as Alembic shapes it, and of
+//! retort's own log beside it.
+
+use retort_core::Dialect;
+
+/// Where the version table is: its name (Alembic's `version_table`,
+/// `alembic_version` by default) and optional schema
+/// (`version_table_schema`). Several migration sets can share a database,
+/// each with its own table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionTable {
+    /// The table's name.
+    pub name: String,
+    /// The schema (PostgreSQL), database (MySQL) or attached database
+    /// (SQLite) it lives in; `None` for the connection's default.
+    pub schema: Option<String>,
+}
+
+impl Default for VersionTable {
+    fn default() -> Self {
+        VersionTable { name: "alembic_version".to_owned(), schema: None }
+    }
+}
+
+/// The name of retort's own log table, kept beside the version table.
+pub const LOG_TABLE: &str = "retort_log";
+
+fn quote(dialect: Dialect, ident: &str) -> String {
+    match dialect {
+        Dialect::MySql => format!("`{}`", ident.replace('`', "``")),
+        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
+    }
+}
+
+/// The bind placeholder for parameter `n` (1-based).
+fn param(dialect: Dialect, n: usize) -> String {
+    match dialect {
+        Dialect::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
+/// Quotes a string literal for offline SQL.
+pub(crate) fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+impl VersionTable {
+    /// A table named `name` in the default schema.
+    pub fn named(name: impl Into<String>) -> Self {
+        VersionTable { name: name.into(), schema: None }
+    }
+
+    fn qualified(&self, dialect: Dialect, table: &str) -> String {
+        match &self.schema {
+            Some(schema) => format!("{}.{}", quote(dialect, schema), quote(dialect, table)),
+            None => quote(dialect, table),
+        }
+    }
+
+    /// The table as SQL names it (`"schema"."alembic_version"`).
+    pub(crate) fn sql_name(&self, dialect: Dialect) -> String {
+        self.qualified(dialect, &self.name)
+    }
+
+    /// `schema.table` for messages and lock keys.
+    pub(crate) fn display_name(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{schema}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// Alembic's DDL: `version_num VARCHAR(32) NOT NULL` and a primary key
+    /// named `<table>_pkc`.
+    pub(crate) fn create(&self, dialect: Dialect, if_not_exists: bool) -> String {
+        format!(
+            "CREATE TABLE {}{} (\n    version_num VARCHAR(32) NOT NULL,\n    CONSTRAINT {} PRIMARY KEY (version_num)\n)",
+            if if_not_exists { "IF NOT EXISTS " } else { "" },
+            self.sql_name(dialect),
+            quote(dialect, &format!("{}_pkc", self.name))
+        )
+    }
+
+    pub(crate) fn select(&self, dialect: Dialect) -> String {
+        format!("SELECT version_num FROM {}", self.sql_name(dialect))
+    }
+
+    pub(crate) fn insert(&self, dialect: Dialect) -> String {
+        format!("INSERT INTO {} (version_num) VALUES ({})", self.sql_name(dialect), param(dialect, 1))
+    }
+
+    pub(crate) fn update(&self, dialect: Dialect) -> String {
+        format!(
+            "UPDATE {} SET version_num = {} WHERE version_num = {}",
+            self.sql_name(dialect),
+            param(dialect, 1),
+            param(dialect, 2)
+        )
+    }
+
+    pub(crate) fn delete(&self, dialect: Dialect) -> String {
+        format!("DELETE FROM {} WHERE version_num = {}", self.sql_name(dialect), param(dialect, 1))
+    }
+
+    pub(crate) fn delete_all(&self, dialect: Dialect) -> String {
+        format!("DELETE FROM {}", self.sql_name(dialect))
+    }
+
+    /// retort's log: per revision of this version table, the checksum of
+    /// what ran, when, how long, which way, and whether it finished.
+    pub(crate) fn create_log(&self, dialect: Dialect) -> String {
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (\n    version_table VARCHAR(255) NOT NULL,\n    revision VARCHAR(32) NOT NULL,\n    \
+             checksum VARCHAR(64) NOT NULL,\n    direction VARCHAR(9) NOT NULL,\n    status VARCHAR(8) NOT NULL,\n    \
+             started_at VARCHAR(32) NOT NULL,\n    duration_ms BIGINT NOT NULL,\n    detail TEXT,\n    \
+             PRIMARY KEY (version_table, revision)\n)",
+            self.qualified(dialect, LOG_TABLE)
+        )
+    }
+
+    pub(crate) fn log_delete(&self, dialect: Dialect) -> String {
+        format!(
+            "DELETE FROM {} WHERE version_table = {} AND revision = {}",
+            self.qualified(dialect, LOG_TABLE),
+            param(dialect, 1),
+            param(dialect, 2)
+        )
+    }
+
+    pub(crate) fn log_insert(&self, dialect: Dialect) -> String {
+        let params: Vec<String> = (1..=8).map(|n| param(dialect, n)).collect();
+        // Every parameter is bound as text; the duration is cast back.
+        let integer = match dialect {
+            Dialect::Postgres => "BIGINT",
+            Dialect::MySql => "SIGNED",
+            Dialect::Sqlite => "INTEGER",
+        };
+        let duration = format!("CAST({} AS {integer})", params[6]);
+        format!(
+            "INSERT INTO {} (version_table, revision, checksum, direction, status, started_at, duration_ms, detail) \
+             VALUES ({}, {}, {}, {}, {}, {}, {duration}, {})",
+            self.qualified(dialect, LOG_TABLE),
+            params[0],
+            params[1],
+            params[2],
+            params[3],
+            params[4],
+            params[5],
+            params[7]
+        )
+    }
+
+    pub(crate) fn log_select(&self, dialect: Dialect) -> String {
+        format!(
+            "SELECT revision, checksum, direction, status, started_at, detail FROM {} WHERE version_table = {}",
+            self.qualified(dialect, LOG_TABLE),
+            param(dialect, 1)
+        )
+    }
+
+    pub(crate) fn log_set_checksum(&self, dialect: Dialect) -> String {
+        format!(
+            "UPDATE {} SET checksum = {} WHERE version_table = {} AND revision = {}",
+            self.qualified(dialect, LOG_TABLE),
+            param(dialect, 1),
+            param(dialect, 2),
+            param(dialect, 3)
+        )
+    }
+
+    /// A stable 64-bit key for advisory locks, from the table's full name.
+    pub(crate) fn lock_key(&self) -> i64 {
+        // FNV-1a: stable across processes, builds and platforms.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in format!("retort:{}", self.display_name()).bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        hash as i64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_has_alembics_shape() {
+        let table = VersionTable::default();
+        assert_eq!(
+            table.create(Dialect::Postgres, false),
+            "CREATE TABLE \"alembic_version\" (\n    version_num VARCHAR(32) NOT NULL,\n    CONSTRAINT \"alembic_version_pkc\" PRIMARY KEY (version_num)\n)"
+        );
+        let mysql = VersionTable { name: "app_version".into(), schema: Some("shop".into()) };
+        assert!(mysql.create(Dialect::MySql, true).starts_with("CREATE TABLE IF NOT EXISTS `shop`.`app_version`"));
+        assert!(mysql.create(Dialect::MySql, true).contains("CONSTRAINT `app_version_pkc`"));
+    }
+
+    #[test]
+    fn statements_use_each_dialects_placeholders() {
+        let table = VersionTable::default();
+        assert_eq!(
+            table.update(Dialect::Postgres),
+            "UPDATE \"alembic_version\" SET version_num = $1 WHERE version_num = $2"
+        );
+        assert_eq!(
+            table.update(Dialect::Sqlite),
+            "UPDATE \"alembic_version\" SET version_num = ? WHERE version_num = ?"
+        );
+    }
+
+    #[test]
+    fn lock_keys_differ_per_table_and_are_stable() {
+        assert_eq!(VersionTable::default().lock_key(), VersionTable::default().lock_key());
+        assert_ne!(VersionTable::default().lock_key(), VersionTable::named("other_version").lock_key());
+    }
+}

@@ -1,0 +1,41 @@
+//! `retort-test-migrate URL DIR [TARGET]`: upgrades the database at URL with
+//! the versions in DIR, as a separate process for the concurrency and
+//! kill tests. Prints the applied steps; exits 1 with the error on stderr.
+
+use std::process::ExitCode;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (url, dir) = (&args[0], &args[1]);
+    let target = args.get(2).map_or("heads", String::as_str);
+    let migrator = match retort::Migrator::from_dir(dir) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        migrator.upgrade(&pool, target).await
+    } else if url.starts_with("mysql") {
+        let pool = sqlx::MySqlPool::connect(url).await.unwrap();
+        migrator.upgrade(&pool, target).await
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        migrator.upgrade(&pool, target).await
+    };
+    match result {
+        Ok(report) => {
+            for step in &report.steps {
+                println!("{}", step.description);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
