@@ -21,7 +21,7 @@ impl Lock {
     /// Takes the lock for `table`, waiting at most `timeout`.
     pub(crate) async fn acquire(conn: &mut Conn, table: &VersionTable, timeout: Duration) -> Result<Lock, Error> {
         let key = table.lock_key();
-        let name = format!("retort_{:016x}", key as u64);
+        let name = table.lock_name();
         let lock = Lock { key, name };
         let started = Instant::now();
         let mut announced = false;

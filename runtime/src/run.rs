@@ -197,7 +197,17 @@ impl Migrator {
             let status = if upgrade { "applied" } else { "reverted" };
             self.write_log(conn, rev, upgrade, status, &started_at, started.elapsed(), "").await?;
         }
-        if self.options.transaction_per_revision {
+        if outside_tx {
+            // What ran outside a transaction cannot be rolled back: commit its
+            // version-table change at once, so the table never lags behind
+            // the schema (Alembic leaves it in the next transaction).
+            exec(conn, "COMMIT", "committing").await?;
+            tx.open = false;
+            tx.committed = Some(step.heads_after.clone());
+            if !self.options.transaction_per_revision {
+                self.begin(conn, tx).await?;
+            }
+        } else if self.options.transaction_per_revision {
             exec(conn, "COMMIT", "committing").await?;
             tx.open = false;
             tx.committed = Some(step.heads_after.clone());

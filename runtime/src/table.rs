@@ -169,8 +169,10 @@ impl VersionTable {
         )
     }
 
-    /// A stable 64-bit key for advisory locks, from the table's full name.
-    pub(crate) fn lock_key(&self) -> i64 {
+    /// The PostgreSQL advisory lock key retort holds while migrating this
+    /// table (stable across processes and versions), for operators who need
+    /// to see who holds it (`pg_locks.objid`).
+    pub fn lock_key(&self) -> i64 {
         // FNV-1a: stable across processes, builds and platforms.
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for byte in format!("retort:{}", self.display_name()).bytes() {
@@ -178,6 +180,13 @@ impl VersionTable {
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }
         hash as i64
+    }
+}
+
+impl VersionTable {
+    /// The MySQL `GET_LOCK` name retort holds while migrating this table.
+    pub fn lock_name(&self) -> String {
+        format!("retort_{:016x}", self.lock_key() as u64)
     }
 }
 

@@ -1,0 +1,97 @@
+//! Transactions as Alembic keeps them: one for the whole run by default,
+//! one per revision on request, none for `Transactional: false` revisions.
+
+use retort::{Migrator, Options};
+use retort_tests::{Backend, Rev, TestDb, backends, versions};
+
+#[tokio::test]
+async fn non_transactional_revisions_run_statement_by_statement_outside_any_transaction() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let db = TestDb::create(Backend::Postgres).await;
+    let pool = db.pool().await;
+    // sqlx's `-- no-transaction` sends such a file as one message, which
+    // PostgreSQL runs as one implicit transaction: both statements fail.
+    let revs = vec![
+        Rev::sql(
+            "aaaa0001",
+            &[],
+            "CREATE TYPE mood AS ENUM ('sad');\nCREATE TABLE person (id INTEGER PRIMARY KEY, name TEXT, m mood);",
+            "DROP TABLE person;\nDROP TYPE mood;",
+        ),
+        Rev::sql(
+            "bbbb0002",
+            &["aaaa0001"],
+            "ALTER TYPE mood ADD VALUE 'happy';\nCREATE INDEX CONCURRENTLY person_name ON person (name);",
+            "DROP INDEX CONCURRENTLY person_name;",
+        )
+        .non_transactional(),
+        Rev::sql("cccc0003", &["bbbb0002"], "INSERT INTO person VALUES (1, 'ann', 'happy');", "DELETE FROM person;"),
+    ];
+    let m = Migrator::from_dir(versions(&revs)).unwrap();
+    m.upgrade(pool.db(), "head").await.unwrap();
+    assert_eq!(pool.versions("alembic_version").await, ["cccc0003"]);
+    let indexes = pool
+        .strings(
+            "SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE tablename = 'person' AND indexname = 'person_name'",
+        )
+        .await;
+    assert_eq!(indexes, ["person_name"]);
+    m.downgrade(pool.db(), "aaaa0001").await.unwrap();
+    assert!(
+        pool.strings("SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE indexname = 'person_name'").await.is_empty()
+    );
+    pool.close().await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_failure_after_a_non_transactional_revision_keeps_what_committed_and_says_so() {
+    for backend in backends() {
+        if backend == Backend::MySql {
+            continue; // every MySQL revision is its own unit; see failures.rs
+        }
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        let revs = vec![
+            Rev::table("aaaa0001", &[]),
+            Rev::table("bbbb0002", &["aaaa0001"]).non_transactional(),
+            Rev::sql("cccc0003", &["bbbb0002"], "INSERT INTO nowhere VALUES (1);", "SELECT 1;"),
+        ];
+        let m = Migrator::from_dir(versions(&revs)).unwrap();
+        let err = m.upgrade(pool.db(), "head").await.unwrap_err().to_string();
+        assert!(
+            err.contains("revisions before it in this run were committed: alembic_version is at bbbb0002"),
+            "{backend:?}: {err}"
+        );
+        // aaaa0001 committed before bbbb0002 ran outside the transaction, and
+        // bbbb0002's row change committed right after it: the table never
+        // lags behind the schema.
+        assert_eq!(pool.versions("alembic_version").await, ["bbbb0002"]);
+        assert!(pool.has_table("t_bbbb0002").await);
+        pool.close().await;
+        db.drop_db().await;
+    }
+}
+
+#[tokio::test]
+async fn one_transaction_per_revision_keeps_the_revisions_before_a_failure() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        let revs = vec![
+            Rev::table("aaaa0001", &[]),
+            Rev::table("bbbb0002", &["aaaa0001"]),
+            Rev::sql("cccc0003", &["bbbb0002"], "INSERT INTO nowhere VALUES (1);", "SELECT 1;"),
+        ];
+        let per_revision = Options { transaction_per_revision: true, ..Options::default() };
+        let m = Migrator::from_dir(versions(&revs)).unwrap().with_options(per_revision);
+        let err = m.upgrade(pool.db(), "head").await.unwrap_err().to_string();
+        assert!(err.contains("cccc0003"), "{err}");
+        assert_eq!(pool.versions("alembic_version").await, ["bbbb0002"], "{backend:?}");
+        assert!(pool.has_table("t_bbbb0002").await);
+        pool.close().await;
+        db.drop_db().await;
+    }
+}
