@@ -1,56 +1,48 @@
-//! A small shop's schema history: customers, orders, an index on one
-//! branch, an order status on another, and the merge of the two.
+//! A small shop's schema history — customers, orders, an index on one
+//! branch, an order status on another, and the merge of the two — applied
+//! to an SQLite database at start-up, as an application does.
 //!
-//! This example reads the versions directory at run time, validates it and
-//! prints the history and the plan that brings an empty database to head,
-//! with the version-table changes of every step. Applying the plan to
-//! SQLite arrives with the runtime.
+//! `cargo run -p retort-examples --bin shop` creates `shop.db` in the
+//! current directory (or uses `SHOP_DATABASE_URL`), upgrades it to head and
+//! prints what it applied; a second run finds nothing to do.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use retort::core::{StepKind, VersionChange, load_dir};
-
-fn main() -> ExitCode {
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let url = std::env::var("SHOP_DATABASE_URL").unwrap_or_else(|_| "sqlite://shop.db?mode=rwc".to_owned());
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shop/alembic/versions");
-    let graph = match load_dir(&dir) {
-        Ok(graph) => graph,
-        Err(problems) => {
-            eprintln!("{problems}");
+    let migrator = match retort::Migrator::from_dir(&dir) {
+        Ok(migrator) => migrator,
+        Err(err) => {
+            eprintln!("{err}");
             return ExitCode::FAILURE;
         }
     };
-    println!("history ({} revisions, newest first):", graph.len());
-    for rev in graph.history(None).unwrap_or_default() {
-        let parents = if rev.down_revisions.is_empty() { "<base>".to_owned() } else { rev.down_revisions.join(", ") };
-        let head = if graph.is_real_head(&rev.id) { " (head)" } else { "" };
-        println!("  {parents} -> {}{head}, {}", rev.id, rev.message);
-    }
-    let plan = match graph.plan_upgrade(&[] as &[&str], "head") {
-        Ok(plan) => plan,
+    let pool = match sqlx::SqlitePool::connect(&url).await {
+        Ok(pool) => pool,
+        Err(err) => {
+            eprintln!("FAILED: cannot open {}: {err}", retort::redact(&url));
+            return ExitCode::FAILURE;
+        }
+    };
+    match migrator.upgrade(&pool, "head").await {
+        Ok(report) if report.steps.is_empty() => {
+            println!("{} is already at head ({})", retort::redact(&url), report.heads_after.join(", "));
+        }
+        Ok(report) => {
+            for step in &report.steps {
+                println!("Running {} ({} ms)", step.description, step.duration.as_millis());
+            }
+            println!("{} is at head: {}", retort::redact(&url), report.heads_after.join(", "));
+        }
         Err(err) => {
             eprintln!("FAILED: {err}");
             return ExitCode::FAILURE;
         }
-    };
-    println!("\nupgrading an empty database to head:");
-    for step in &plan.steps {
-        let id = match &step.kind {
-            StepKind::Upgrade(id) => id,
-            _ => continue,
-        };
-        let changes: Vec<String> = step
-            .changes
-            .iter()
-            .map(|c| match c {
-                VersionChange::Insert(v) => format!("INSERT {v}"),
-                VersionChange::Delete(v) => format!("DELETE {v}"),
-                VersionChange::Update { from, to } => format!("UPDATE {from} -> {to}"),
-            })
-            .collect();
-        let message = graph.get(id).map(|r| r.message.as_str()).unwrap_or_default();
-        println!("  Running {}, {message}   [alembic_version: {}]", step.short_log(&graph), changes.join("; "));
     }
-    println!("\nversion table at the end: {}", plan.heads_after().join(", "));
+    let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customer").fetch_one(&pool).await.unwrap_or(-1);
+    println!("the shop is open: {customers} customers so far");
     ExitCode::SUCCESS
 }

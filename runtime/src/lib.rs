@@ -4,7 +4,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
+//! let pool = sqlx::SqlitePool::connect("sqlite://app.db?mode=rwc").await?;
 //! let migrator = retort::Migrator::from_dir("alembic/versions")?;
 //! let report = migrator.upgrade(&pool, "head").await?;
 //! for step in &report.steps {
@@ -13,7 +13,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Enable the backends you use: features `postgres`, `mysql`, `sqlite`.
+//! Enable the backends you use: features `sqlite` (the default),
+//! `postgres`, `mysql`.
 //!
 //! - One process migrates at a time (PostgreSQL advisory lock, MySQL
 //!   `GET_LOCK`, SQLite `BEGIN IMMEDIATE`); the others wait, then find

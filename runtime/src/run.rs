@@ -115,7 +115,12 @@ impl Migrator {
         let mut expected = if plan.purge { Vec::new() } else { sorted(rows) };
         for step in &plan.steps {
             let description = self.describe(step);
-            let span = tracing::info_span!("revision", step = %description);
+            let (id, direction) = match &step.kind {
+                StepKind::Upgrade(id) => (id.as_str(), "upgrade"),
+                StepKind::Downgrade(id) => (id.as_str(), "downgrade"),
+                StepKind::Stamp { .. } => ("", "stamp"),
+            };
+            let span = tracing::info_span!("revision", id, direction, step = %description);
             let started = Instant::now();
             self.run_step(conn, tx, step, &expected).instrument(span.clone()).await?;
             let duration = started.elapsed();
@@ -153,12 +158,20 @@ impl Migrator {
         if dialect == Dialect::MySql {
             // MySQL commits DDL as it goes: a revision is its own unit, marked
             // as running in the log first so that a failure stays visible.
+            let mut unfinished = None;
             if let Some(rev) = rev {
+                unfinished = self.unfinished_since(conn, rev).await?;
                 self.write_log(conn, rev, upgrade, "running", &started_at, Duration::ZERO, "").await?;
             }
-            if let Err(err) = self.run_statements(conn, rev, &statements, tx, true).await {
-                if let (Some(rev), Error::Statement { partial: Some(detail), .. }) = (rev, &err) {
+            if let Err(mut err) = self.run_statements(conn, rev, &statements, tx, true).await {
+                if let (Some(rev), Error::Statement { partial: Some(detail), .. }) = (rev, &mut err) {
                     let _ = self.write_log(conn, rev, upgrade, "failed", &started_at, started.elapsed(), detail).await;
+                    if let Some(since) = unfinished {
+                        detail.push_str(&format!(
+                            "\n  an earlier run of {} did not finish either (started {since}): part of it may already be applied; compare the schema with the revision before running again",
+                            rev.id
+                        ));
+                    }
                 }
                 return Err(err);
             }
@@ -213,6 +226,20 @@ impl Migrator {
             tx.committed = Some(step.heads_after.clone());
         }
         Ok(())
+    }
+
+    /// When retort's log says an earlier run of `rev` started and never
+    /// finished (MySQL), when that was.
+    async fn unfinished_since(&self, conn: &mut Conn, rev: &Revision) -> Result<Option<String>, Error> {
+        let sql = self.table.log_status(conn.dialect());
+        let rows = conn
+            .fetch_rows(&sql, &[&self.table.display_name(), &rev.id], 2)
+            .await
+            .map_err(|e| Error::database("reading retort's log", &e))?;
+        Ok(rows.into_iter().find_map(|row| match row.as_slice() {
+            [Some(status), Some(since)] if status == "running" || status == "failed" => Some(since.clone()),
+            _ => None,
+        }))
     }
 
     /// Runs a revision's statements one by one; on failure, the error names
@@ -312,10 +339,10 @@ impl Migrator {
                 .execute_with(&sql, &args)
                 .await
                 .map_err(|e| Error::database(format!("changing the version table {table}"), &e))?;
-            if let Some(action) = action {
-                if found != 1 {
-                    return Err(Error::RowCount { action, table: table.clone(), found });
-                }
+            if let Some(action) = action
+                && found != 1
+            {
+                return Err(Error::RowCount { action, table: table.clone(), found });
             }
         }
         Ok(())

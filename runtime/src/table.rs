@@ -159,6 +159,15 @@ impl VersionTable {
         )
     }
 
+    pub(crate) fn log_status(&self, dialect: Dialect) -> String {
+        format!(
+            "SELECT status, started_at FROM {} WHERE version_table = {} AND revision = {}",
+            self.qualified(dialect, LOG_TABLE),
+            param(dialect, 1),
+            param(dialect, 2)
+        )
+    }
+
     pub(crate) fn log_set_checksum(&self, dialect: Dialect) -> String {
         format!(
             "UPDATE {} SET checksum = {} WHERE version_table = {} AND revision = {}",

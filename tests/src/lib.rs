@@ -327,3 +327,27 @@ pub fn migrate_binary() -> PathBuf {
     }
     path.join(format!("retort-test-migrate{}", std::env::consts::EXE_SUFFIX))
 }
+
+/// A Python with alembic (and psycopg2): `RETORT_PYTHON`, else the
+/// workspace's `.venv`. `None` outside CI when there is none (the caller
+/// says it skipped); a failure in CI.
+pub fn python_with_alembic() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let candidates =
+        std::env::var_os("RETORT_PYTHON").map(PathBuf::from).into_iter().chain([root.join(".venv/bin/python")]);
+    for candidate in candidates {
+        let ok = std::process::Command::new(&candidate)
+            .args(["-c", "import alembic, sqlalchemy, psycopg2"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Some(candidate);
+        }
+    }
+    let message = "no Python with alembic and psycopg2: create one with `python3 -m venv .venv && \
+                   .venv/bin/pip install -r requirements-test.txt` or set RETORT_PYTHON";
+    assert!(std::env::var_os("CI").is_none(), "{message} (CI must run the Alembic tests)");
+    eprintln!("skipping the Alembic interop test: {message}");
+    None
+}

@@ -155,3 +155,45 @@ async fn a_lock_held_too_long_is_a_clear_timeout() {
         db.drop_db().await;
     }
 }
+
+#[tokio::test]
+async fn a_cancelled_run_releases_its_lock_and_its_transaction() {
+    for backend in backends() {
+        if backend == Backend::Sqlite {
+            continue; // covered by the SIGKILL test: the OS drops SQLite's lock
+        }
+        let sleep = if backend == Backend::Postgres { "SELECT pg_sleep(2);" } else { "SELECT SLEEP(2);" };
+        let db = TestDb::create(backend).await;
+        // One connection: a leaked lock or transaction would block the rerun.
+        let pool = db.pool_with(1).await;
+        let slow = Rev::sql(
+            "bbbb0002",
+            &["aaaa0001"],
+            &format!("CREATE TABLE t_bbbb0002 (id INTEGER);\n{sleep}"),
+            "SELECT 1;",
+        );
+        let m = Migrator::from_dir(versions(&[Rev::table("aaaa0001", &[]), slow])).unwrap();
+        // The caller gives up (or its task panics) mid-revision: the future
+        // is dropped with the connection that holds the lock.
+        let cancelled = tokio::time::timeout(Duration::from_millis(700), m.upgrade(pool.db(), "head")).await;
+        assert!(cancelled.is_err(), "{backend:?}: the run should still have been going");
+        let started = Instant::now();
+        let rerun = tokio::time::timeout(Duration::from_secs(30), m.upgrade(pool.db(), "head"))
+            .await
+            .expect("the lock was released once the server dropped the cancelled session");
+        assert!(started.elapsed() < Duration::from_secs(30));
+        if backend == Backend::MySql {
+            // MySQL committed the CREATE TABLE before the cancellation: the
+            // log marks the revision as unfinished, and the rerun says so.
+            let err = rerun.unwrap_err().to_string();
+            assert!(err.contains("an earlier run of bbbb0002 did not finish either"), "{err}");
+            assert_eq!(pool.versions("alembic_version").await, ["aaaa0001"]);
+            let log = m.log(pool.db()).await.unwrap();
+            assert!(log.iter().any(|e| e.revision == "bbbb0002" && e.status == "failed"), "{log:?}");
+        } else {
+            assert_eq!(rerun.unwrap().heads_after, ["bbbb0002"], "{backend:?}");
+        }
+        pool.close().await;
+        db.drop_db().await;
+    }
+}
