@@ -188,7 +188,8 @@ fn retort_plans_exactly_as_alembic_does() {
                        create one with `python3 -m venv .venv && .venv/bin/pip install alembic` \
                        or set RETORT_PYTHON";
         assert!(std::env::var_os("CI").is_none(), "{message} (CI must run it)");
-        eprintln!("{message}");
+        // Past the harness's capture: a skip must be visible in a passing run.
+        let _ = writeln!(std::io::stderr(), "note: {message}");
         return;
     };
     let graphs: usize = std::env::var("RETORT_DIFF_GRAPHS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);

@@ -38,10 +38,22 @@ pub fn backends() -> Vec<Backend> {
         } else if std::env::var_os("CI").is_some() {
             panic!("{var} is not set: CI must test {backend:?} against a real server");
         } else {
-            eprintln!("skipping {backend:?}: set {var} to an admin URL such as {example} to test it");
+            say_once(&format!("skipping {backend:?}: set {var} to an admin URL such as {example} to test it"));
         }
     }
     found
+}
+
+/// Writes a note to the terminal once per process, past the test harness's
+/// output capture (a skipped backend must be visible in a passing run).
+pub fn say_once(note: &str) {
+    use std::io::Write;
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if !said.iter().any(|s| s == note) {
+        said.push(note.to_owned());
+        let _ = writeln!(std::io::stderr(), "note: {note}");
+    }
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -348,6 +360,6 @@ pub fn python_with_alembic() -> Option<PathBuf> {
     let message = "no Python with alembic and psycopg2: create one with `python3 -m venv .venv && \
                    .venv/bin/pip install -r requirements-test.txt` or set RETORT_PYTHON";
     assert!(std::env::var_os("CI").is_none(), "{message} (CI must run the Alembic tests)");
-    eprintln!("skipping the Alembic interop test: {message}");
+    say_once(&format!("skipping the Alembic interop test: {message}"));
     None
 }
