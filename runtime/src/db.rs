@@ -5,22 +5,44 @@ use retort_core::Dialect;
 use sqlx::AssertSqlSafe;
 use sqlx::pool::PoolConnection;
 
-/// A database to migrate: a sqlx pool of one of the enabled backends.
+/// A database to migrate: a sqlx pool, or one connection, of one of the
+/// enabled backends.
 ///
 /// Every migration method takes `impl Into<Db>`, so a `&PgPool`,
-/// `&MySqlPool` or `&SqlitePool` can be passed directly.
-#[derive(Debug, Clone, Copy)]
+/// `&mut PgConnection` (and the MySQL and SQLite ones) can be passed
+/// directly. Prefer a pool: retort then closes the connection that held the
+/// migration lock if a run fails or is cancelled, so the lock cannot leak.
+/// On a borrowed connection retort releases the lock on every error, but a
+/// cancelled or panicking run leaves it to the connection's owner (closing
+/// the connection releases it).
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Db<'a> {
     /// A PostgreSQL pool (feature `postgres`).
     #[cfg(feature = "postgres")]
     Postgres(&'a sqlx::PgPool),
+    /// A PostgreSQL connection (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    PostgresConnection(&'a mut sqlx::PgConnection),
     /// A MySQL or MariaDB pool (feature `mysql`).
     #[cfg(feature = "mysql")]
     MySql(&'a sqlx::MySqlPool),
+    /// A MySQL or MariaDB connection (feature `mysql`).
+    #[cfg(feature = "mysql")]
+    MySqlConnection(&'a mut sqlx::MySqlConnection),
     /// An SQLite pool (feature `sqlite`).
     #[cfg(feature = "sqlite")]
     Sqlite(&'a sqlx::SqlitePool),
+    /// An SQLite connection (feature `sqlite`).
+    #[cfg(feature = "sqlite")]
+    SqliteConnection(&'a mut sqlx::SqliteConnection),
+}
+
+#[cfg(feature = "postgres")]
+impl<'a> From<&'a mut sqlx::PgConnection> for Db<'a> {
+    fn from(conn: &'a mut sqlx::PgConnection) -> Self {
+        Db::PostgresConnection(conn)
+    }
 }
 
 #[cfg(feature = "postgres")]
@@ -31,9 +53,23 @@ impl<'a> From<&'a sqlx::PgPool> for Db<'a> {
 }
 
 #[cfg(feature = "mysql")]
+impl<'a> From<&'a mut sqlx::MySqlConnection> for Db<'a> {
+    fn from(conn: &'a mut sqlx::MySqlConnection) -> Self {
+        Db::MySqlConnection(conn)
+    }
+}
+
+#[cfg(feature = "mysql")]
 impl<'a> From<&'a sqlx::MySqlPool> for Db<'a> {
     fn from(pool: &'a sqlx::MySqlPool) -> Self {
         Db::MySql(pool)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl<'a> From<&'a mut sqlx::SqliteConnection> for Db<'a> {
+    fn from(conn: &'a mut sqlx::SqliteConnection) -> Self {
+        Db::SqliteConnection(conn)
     }
 }
 
@@ -47,53 +83,90 @@ impl<'a> From<&'a sqlx::SqlitePool> for Db<'a> {
 impl Db<'_> {
     /// The SQL dialect of the pool's database.
     pub fn dialect(&self) -> Dialect {
-        match *self {
+        match self {
             #[cfg(feature = "postgres")]
-            Db::Postgres(_) => Dialect::Postgres,
+            Db::Postgres(_) | Db::PostgresConnection(_) => Dialect::Postgres,
             #[cfg(feature = "mysql")]
-            Db::MySql(_) => Dialect::MySql,
+            Db::MySql(_) | Db::MySqlConnection(_) => Dialect::MySql,
             #[cfg(feature = "sqlite")]
-            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Sqlite(_) | Db::SqliteConnection(_) => Dialect::Sqlite,
         }
     }
 
-    pub(crate) async fn acquire(&self) -> Result<Conn, sqlx::Error> {
-        Ok(match *self {
+    /// A connection: a new one from a pool, or the borrowed one.
+    pub(crate) async fn acquire(&mut self) -> Result<Conn<'_>, sqlx::Error> {
+        Ok(match self {
             #[cfg(feature = "postgres")]
-            Db::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+            Db::Postgres(pool) => Conn::Postgres(Handle::Pooled(pool.acquire().await?)),
+            #[cfg(feature = "postgres")]
+            Db::PostgresConnection(conn) => Conn::Postgres(Handle::Borrowed(&mut **conn)),
             #[cfg(feature = "mysql")]
-            Db::MySql(pool) => Conn::MySql(pool.acquire().await?),
+            Db::MySql(pool) => Conn::MySql(Handle::Pooled(pool.acquire().await?)),
+            #[cfg(feature = "mysql")]
+            Db::MySqlConnection(conn) => Conn::MySql(Handle::Borrowed(&mut **conn)),
             #[cfg(feature = "sqlite")]
-            Db::Sqlite(pool) => Conn::Sqlite(pool.acquire().await?),
+            Db::Sqlite(pool) => Conn::Sqlite(Handle::Pooled(pool.acquire().await?)),
+            #[cfg(feature = "sqlite")]
+            Db::SqliteConnection(conn) => Conn::Sqlite(Handle::Borrowed(&mut **conn)),
         })
     }
 }
 
-/// One connection taken from a [`Db`].
-pub(crate) enum Conn {
-    #[cfg(feature = "postgres")]
-    Postgres(PoolConnection<sqlx::Postgres>),
-    #[cfg(feature = "mysql")]
-    MySql(PoolConnection<sqlx::MySql>),
-    #[cfg(feature = "sqlite")]
-    Sqlite(PoolConnection<sqlx::Sqlite>),
+/// A connection taken from a pool, or one lent by the caller.
+pub(crate) enum Handle<'c, DB: sqlx::Database> {
+    Pooled(PoolConnection<DB>),
+    Borrowed(&'c mut DB::Connection),
 }
 
-/// Runs `$body` with `$c` bound to the connection, whatever its backend.
+impl<DB: sqlx::Database> Handle<'_, DB> {
+    fn get(&mut self) -> &mut DB::Connection {
+        match self {
+            Handle::Pooled(c) => c,
+            Handle::Borrowed(c) => c,
+        }
+    }
+
+    fn close_on_drop(&mut self) {
+        if let Handle::Pooled(c) = self {
+            c.close_on_drop();
+        }
+    }
+}
+
+/// One connection of a [`Db`].
+pub(crate) enum Conn<'c> {
+    #[cfg(feature = "postgres")]
+    Postgres(Handle<'c, sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    MySql(Handle<'c, sqlx::MySql>),
+    #[cfg(feature = "sqlite")]
+    Sqlite(Handle<'c, sqlx::Sqlite>),
+}
+
+/// Runs `$body` with `$c` bound to the backend's connection.
 macro_rules! on_conn {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
             #[cfg(feature = "postgres")]
-            Conn::Postgres($c) => $body,
+            Conn::Postgres(handle) => {
+                let $c = handle.get();
+                $body
+            }
             #[cfg(feature = "mysql")]
-            Conn::MySql($c) => $body,
+            Conn::MySql(handle) => {
+                let $c = handle.get();
+                $body
+            }
             #[cfg(feature = "sqlite")]
-            Conn::Sqlite($c) => $body,
+            Conn::Sqlite(handle) => {
+                let $c = handle.get();
+                $body
+            }
         }
     };
 }
 
-impl Conn {
+impl Conn<'_> {
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
             #[cfg(feature = "postgres")]
@@ -109,14 +182,21 @@ impl Conn {
     /// the pool, so that a session lock can never outlive a failed or
     /// cancelled run on a pooled connection.
     pub(crate) fn close_on_drop(&mut self) {
-        on_conn!(self, c => c.close_on_drop())
+        match self {
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(handle) => handle.close_on_drop(),
+            #[cfg(feature = "mysql")]
+            Conn::MySql(handle) => handle.close_on_drop(),
+            #[cfg(feature = "sqlite")]
+            Conn::Sqlite(handle) => handle.close_on_drop(),
+        }
     }
 
     /// Runs one statement as written (no prepared statement), returning the
     /// number of rows it affected.
     pub(crate) async fn execute(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
         let sql = AssertSqlSafe(sql.to_owned());
-        on_conn!(self, c => Ok(sqlx::raw_sql(sql).execute(&mut **c).await?.rows_affected()))
+        on_conn!(self, c => Ok(sqlx::raw_sql(sql).execute(&mut *c).await?.rows_affected()))
     }
 
     /// Runs one statement with text parameters bound in order.
@@ -127,14 +207,14 @@ impl Conn {
             for arg in args {
                 query = query.bind(arg.to_string());
             }
-            Ok(query.execute(&mut **c).await?.rows_affected())
+            Ok(query.execute(&mut *c).await?.rows_affected())
         })
     }
 
     /// The first column of every row, as text.
     pub(crate) async fn fetch_strings(&mut self, sql: &str) -> Result<Vec<String>, sqlx::Error> {
         let sql = AssertSqlSafe(sql.to_owned());
-        on_conn!(self, c => sqlx::query_scalar::<_, String>(sql).fetch_all(&mut **c).await)
+        on_conn!(self, c => sqlx::query_scalar::<_, String>(sql).fetch_all(&mut *c).await)
     }
 
     /// The first column of every row of a query with text parameters.
@@ -145,7 +225,7 @@ impl Conn {
             for arg in args {
                 query = query.bind(arg.to_string());
             }
-            query.fetch_all(&mut **c).await
+            query.fetch_all(&mut *c).await
         })
     }
 
@@ -163,7 +243,7 @@ impl Conn {
             for arg in args {
                 query = query.bind(arg.to_string());
             }
-            let rows = query.fetch_all(&mut **c).await?;
+            let rows = query.fetch_all(&mut *c).await?;
             rows.iter()
                 .map(|row| (0..columns).map(|i| row.try_get::<Option<String>, _>(i)).collect::<Result<Vec<_>, _>>())
                 .collect()
@@ -181,7 +261,7 @@ impl Conn {
                     Arg::Text(t) => query.bind(t.to_owned()),
                 };
             }
-            query.fetch_one(&mut **c).await
+            query.fetch_one(&mut *c).await
         })
     }
 }

@@ -19,7 +19,7 @@ pub(crate) struct Lock {
 
 impl Lock {
     /// Takes the lock for `table`, waiting at most `timeout`.
-    pub(crate) async fn acquire(conn: &mut Conn, table: &VersionTable, timeout: Duration) -> Result<Lock, Error> {
+    pub(crate) async fn acquire(conn: &mut Conn<'_>, table: &VersionTable, timeout: Duration) -> Result<Lock, Error> {
         let key = table.lock_key();
         let name = table.lock_name();
         let lock = Lock { key, name };
@@ -41,7 +41,7 @@ impl Lock {
         }
     }
 
-    async fn try_acquire(&self, conn: &mut Conn, started: Instant, timeout: Duration) -> Result<bool, Error> {
+    async fn try_acquire(&self, conn: &mut Conn<'_>, started: Instant, timeout: Duration) -> Result<bool, Error> {
         let got = match conn.dialect() {
             Dialect::Postgres => {
                 conn.fetch_i64(
@@ -66,7 +66,7 @@ impl Lock {
 
     /// Releases the lock. Should that fail, the connection is closed anyway
     /// (it was marked so), which releases the lock on the server.
-    pub(crate) async fn release(self, conn: &mut Conn) {
+    pub(crate) async fn release(self, conn: &mut Conn<'_>) {
         let result = match conn.dialect() {
             Dialect::Postgres => {
                 conn.fetch_i64(

@@ -192,7 +192,8 @@ impl Migrator {
     /// The version table's rows (Alembic's `current`), sorted; empty when
     /// the table does not exist.
     pub async fn current<'a>(&self, db: impl Into<Db<'a>>) -> Result<Vec<String>, Error> {
-        let mut conn = acquire(db.into()).await?;
+        let mut db = db.into();
+        let mut conn = acquire(&mut db).await?;
         let mut rows = self.read_rows(&mut conn).await?;
         rows.sort();
         Ok(rows)
@@ -224,7 +225,8 @@ impl Migrator {
     /// Creates the version table if it does not exist (Alembic's
     /// `ensure_version`).
     pub async fn ensure_version<'a>(&self, db: impl Into<Db<'a>>) -> Result<(), Error> {
-        let mut conn = acquire(db.into()).await?;
+        let mut db = db.into();
+        let mut conn = acquire(&mut db).await?;
         let sql = self.table.create(conn.dialect(), true);
         conn.execute(&sql).await.map_err(|e| Error::database("creating the version table", &e))?;
         Ok(())
@@ -232,7 +234,8 @@ impl Migrator {
 
     /// retort's log for this version table: the last event of each revision.
     pub async fn log<'a>(&self, db: impl Into<Db<'a>>) -> Result<Vec<LogEntry>, Error> {
-        let mut conn = acquire(db.into()).await?;
+        let mut db = db.into();
+        let mut conn = acquire(&mut db).await?;
         let sql = self.table.log_select(conn.dialect());
         let rows = match conn.fetch_rows(&sql, &[&self.table.display_name()], 6).await {
             Ok(rows) => rows,
@@ -288,7 +291,8 @@ impl Migrator {
                 reason: "repair takes a full revision id".to_owned(),
             })
         })?;
-        let mut conn = acquire(db.into()).await?;
+        let mut db = db.into();
+        let mut conn = acquire(&mut db).await?;
         let sql = self.table.log_set_checksum(conn.dialect());
         let args = [rev.checksum_hex(), self.table.display_name(), rev.id.clone()];
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -298,7 +302,7 @@ impl Migrator {
 
     /// The version table's rows inside a transaction: PostgreSQL aborts a
     /// transaction on any error, so there the table is looked up first.
-    pub(crate) async fn read_rows_in_tx(&self, conn: &mut Conn) -> Result<Vec<String>, Error> {
+    pub(crate) async fn read_rows_in_tx(&self, conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {
         if conn.dialect() == Dialect::Postgres {
             let name = self.table.sql_name(Dialect::Postgres);
             let found = conn
@@ -313,7 +317,7 @@ impl Migrator {
     }
 
     /// The version table's rows; empty when it does not exist.
-    pub(crate) async fn read_rows(&self, conn: &mut Conn) -> Result<Vec<String>, Error> {
+    pub(crate) async fn read_rows(&self, conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {
         match conn.fetch_strings(&self.table.select(conn.dialect())).await {
             Ok(rows) => Ok(rows),
             Err(err) if is_missing_table(&err) => Ok(Vec::new()),
@@ -351,6 +355,6 @@ impl Migrator {
     }
 }
 
-pub(crate) async fn acquire(db: Db<'_>) -> Result<Conn, Error> {
+pub(crate) async fn acquire<'d>(db: &'d mut Db<'_>) -> Result<Conn<'d>, Error> {
     db.acquire().await.map_err(|e| Error::database("connecting to the database", &e))
 }

@@ -22,15 +22,15 @@ struct Tx {
 impl Migrator {
     /// Runs `command`: one read of the version table when there is nothing
     /// to do; otherwise the lock, a second read, and the plan.
-    pub(crate) async fn run(&self, db: Db<'_>, command: Command<'_>) -> Result<Report, Error> {
+    pub(crate) async fn run(&self, mut db: Db<'_>, command: Command<'_>) -> Result<Report, Error> {
         {
-            let mut conn = acquire(db).await?;
+            let mut conn = acquire(&mut db).await?;
             let rows = self.read_rows(&mut conn).await?;
             if let Some(report) = self.nothing_to_do(&rows, command)? {
                 return Ok(report);
             }
         }
-        let mut conn = acquire(db).await?;
+        let mut conn = acquire(&mut db).await?;
         // Never return a connection that held the lock (or an open
         // transaction) to the pool: closing it releases both on the server,
         // whatever happened — an error, a panic, a cancelled future.
@@ -67,7 +67,7 @@ impl Migrator {
         Some(Report { database_ahead: unknown, ..unchanged(rows) })
     }
 
-    async fn apply(&self, conn: &mut Conn, command: Command<'_>) -> Result<Report, Error> {
+    async fn apply(&self, conn: &mut Conn<'_>, command: Command<'_>) -> Result<Report, Error> {
         let dialect = conn.dialect();
         if dialect == Dialect::Sqlite {
             let ms = self.options.lock_timeout.as_millis().min(i32::MAX as u128);
@@ -94,7 +94,7 @@ impl Migrator {
         }
     }
 
-    async fn apply_plan(&self, conn: &mut Conn, tx: &mut Tx, command: Command<'_>) -> Result<Report, Error> {
+    async fn apply_plan(&self, conn: &mut Conn<'_>, tx: &mut Tx, command: Command<'_>) -> Result<Report, Error> {
         let dialect = conn.dialect();
         let rows = self.read_rows_in_tx(conn).await?;
         if let Some(report) = self.ahead(&rows, command) {
@@ -141,7 +141,7 @@ impl Migrator {
         }
     }
 
-    async fn run_step(&self, conn: &mut Conn, tx: &mut Tx, step: &Step, expected: &[String]) -> Result<(), Error> {
+    async fn run_step(&self, conn: &mut Conn<'_>, tx: &mut Tx, step: &Step, expected: &[String]) -> Result<(), Error> {
         let dialect = conn.dialect();
         let (rev, upgrade) = match &step.kind {
             StepKind::Upgrade(id) => (self.graph.get(id), true),
@@ -230,7 +230,7 @@ impl Migrator {
 
     /// When retort's log says an earlier run of `rev` started and never
     /// finished (MySQL), when that was.
-    async fn unfinished_since(&self, conn: &mut Conn, rev: &Revision) -> Result<Option<String>, Error> {
+    async fn unfinished_since(&self, conn: &mut Conn<'_>, rev: &Revision) -> Result<Option<String>, Error> {
         let sql = self.table.log_status(conn.dialect());
         let rows = conn
             .fetch_rows(&sql, &[&self.table.display_name(), &rev.id], 2)
@@ -246,7 +246,7 @@ impl Migrator {
     /// the statement and says what of the run stays.
     async fn run_statements(
         &self,
-        conn: &mut Conn,
+        conn: &mut Conn<'_>,
         rev: Option<&Revision>,
         statements: &[Statement],
         tx: &Tx,
@@ -293,7 +293,7 @@ impl Migrator {
         if notes.is_empty() { None } else { Some(notes.join("\n")) }
     }
 
-    async fn begin(&self, conn: &mut Conn, tx: &mut Tx) -> Result<(), Error> {
+    async fn begin(&self, conn: &mut Conn<'_>, tx: &mut Tx) -> Result<(), Error> {
         // SQLite's lock is its write transaction: take it at once.
         let sql = if conn.dialect() == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
         exec(conn, sql, "starting a transaction").await?;
@@ -303,7 +303,7 @@ impl Migrator {
 
     /// On SQLite, a new transaction may find that another process moved the
     /// version table since the last one; stop rather than run twice.
-    async fn verify_rows(&self, conn: &mut Conn, expected: &[String]) -> Result<(), Error> {
+    async fn verify_rows(&self, conn: &mut Conn<'_>, expected: &[String]) -> Result<(), Error> {
         if conn.dialect() != Dialect::Sqlite {
             return Ok(());
         }
@@ -320,7 +320,7 @@ impl Migrator {
 
     /// Applies a step's version-table changes, each checked to touch exactly
     /// one row, as Alembic checks them.
-    async fn change_rows(&self, conn: &mut Conn, changes: &[VersionChange]) -> Result<(), Error> {
+    async fn change_rows(&self, conn: &mut Conn<'_>, changes: &[VersionChange]) -> Result<(), Error> {
         let dialect = conn.dialect();
         let table = self.table.display_name();
         for change in changes {
@@ -352,7 +352,7 @@ impl Migrator {
     #[allow(clippy::too_many_arguments)]
     async fn write_log(
         &self,
-        conn: &mut Conn,
+        conn: &mut Conn<'_>,
         rev: &Revision,
         upgrade: bool,
         status: &str,
@@ -388,7 +388,7 @@ pub(crate) fn statements_of(rev: &Revision, upgrade: bool, dialect: Dialect) -> 
     section.and_then(|s| split_statements(&s.sql, dialect, s.line).ok()).unwrap_or_default()
 }
 
-async fn exec(conn: &mut Conn, sql: &str, doing: &str) -> Result<(), Error> {
+async fn exec(conn: &mut Conn<'_>, sql: &str, doing: &str) -> Result<(), Error> {
     conn.execute(sql).await.map(|_| ()).map_err(|e| Error::database(doing, &e))
 }
 

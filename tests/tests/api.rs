@@ -229,3 +229,42 @@ fn offline_sql_is_what_a_run_sends() {
         "{stamp}"
     );
 }
+
+#[tokio::test]
+async fn a_single_borrowed_connection_is_enough() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        let m = Migrator::from_dir(versions(&chain())).unwrap();
+        // A failing run on a borrowed connection releases its lock and
+        // transaction too: the next run on the same connection proceeds.
+        let broken =
+            Migrator::from_dir(versions(&[Rev::sql("aaaa0001", &[], "INSERT INTO nowhere VALUES (1);", "")])).unwrap();
+        match &pool {
+            Pool::Postgres(p) => {
+                let mut conn = p.acquire().await.unwrap();
+                assert!(broken.upgrade(&mut *conn, "head").await.is_err());
+                m.upgrade(&mut *conn, "head").await.unwrap();
+                m.downgrade(&mut *conn, "-1").await.unwrap();
+                assert_eq!(m.current(&mut *conn).await.unwrap(), ["bbbb0002"]);
+            }
+            Pool::MySql(p) => {
+                let mut conn = p.acquire().await.unwrap();
+                assert!(broken.upgrade(&mut *conn, "head").await.is_err());
+                m.upgrade(&mut *conn, "head").await.unwrap();
+                m.downgrade(&mut *conn, "-1").await.unwrap();
+                assert_eq!(m.current(&mut *conn).await.unwrap(), ["bbbb0002"]);
+            }
+            Pool::Sqlite(p) => {
+                let mut conn = p.acquire().await.unwrap();
+                assert!(broken.upgrade(&mut *conn, "head").await.is_err());
+                m.upgrade(&mut *conn, "head").await.unwrap();
+                m.downgrade(&mut *conn, "-1").await.unwrap();
+                assert_eq!(m.current(&mut *conn).await.unwrap(), ["bbbb0002"]);
+            }
+        }
+        assert_eq!(pool.versions("alembic_version").await, ["bbbb0002"], "{backend:?}");
+        pool.close().await;
+        db.drop_db().await;
+    }
+}
