@@ -1,25 +1,21 @@
 //! A small shop's schema history — customers, orders, an index on one
-//! branch, an order status on another, and the merge of the two — applied
-//! to an SQLite database at start-up, as an application does.
+//! branch, an order status on another, and the merge of the two — embedded
+//! in the binary and applied to an SQLite database at start-up, as an
+//! application does.
 //!
 //! `cargo run -p retort-examples --bin shop` creates `shop.db` in the
 //! current directory (or uses `SHOP_DATABASE_URL`), upgrades it to head and
 //! prints what it applied; a second run finds nothing to do.
 
-use std::path::Path;
 use std::process::ExitCode;
+
+/// The revisions of `shop/alembic/versions`, checked while this compiles.
+#[retort::migrations("shop/alembic/versions")]
+pub struct Migrations;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let url = std::env::var("SHOP_DATABASE_URL").unwrap_or_else(|_| "sqlite://shop.db?mode=rwc".to_owned());
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shop/alembic/versions");
-    let migrator = match retort::Migrator::from_dir(&dir) {
-        Ok(migrator) => migrator,
-        Err(err) => {
-            eprintln!("{err}");
-            return ExitCode::FAILURE;
-        }
-    };
     let pool = match sqlx::SqlitePool::connect(&url).await {
         Ok(pool) => pool,
         Err(err) => {
@@ -27,7 +23,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match migrator.upgrade(&pool, "head").await {
+    match Migrations::upgrade(&pool, "head").await {
         Ok(report) if report.steps.is_empty() => {
             println!("{} is already at head ({})", retort::redact(&url), report.heads_after.join(", "));
         }

@@ -1,0 +1,299 @@
+//! Read → validate (both in retort-core) → expand: the revisions become
+//! static data, or every problem becomes a compile error at the attribute.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{quote, quote_spanned};
+use retort_core::{Diagnostic, Dialect, Revision, Section, SourceKind};
+use syn::{DeriveInput, LitStr};
+
+use crate::args::Args;
+
+/// The whole expansion of `#[migrations]` on `item`.
+pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
+    let krate = match &args.krate {
+        Some(path) => match path.parse::<syn::Path>() {
+            Ok(path) => quote!(#path),
+            Err(err) => return err.to_compile_error(),
+        },
+        None => quote!(::retort),
+    };
+    if !item.generics.params.is_empty() || !matches!(item.data, syn::Data::Struct(_)) {
+        let err = syn::Error::new_spanned(&item.ident, "#[retort::migrations] goes on a plain struct: `pub struct Migrations;`");
+        return err.to_compile_error();
+    }
+    let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
+        let err = syn::Error::new(args.dir.span(), "CARGO_MANIFEST_DIR is not set: build with cargo");
+        return err.to_compile_error();
+    };
+    let dir = manifest_dir.join(args.dir.value());
+    let mut errors: Vec<syn::Error> = Vec::new();
+    let error = |message: String| syn::Error::new(args.dir.span(), message);
+
+    let graph = match retort_core::load_dir(&dir) {
+        Ok(graph) => Some(graph),
+        Err(problems) => {
+            for problem in problems.errors() {
+                errors.push(error(render(problem, &manifest_dir)));
+            }
+            None
+        }
+    };
+    let files = retort_core::loader::revision_files(&dir).unwrap_or_default();
+    if let Some(graph) = &graph {
+        if graph.is_empty() {
+            errors.push(error(format!(
+                "the versions directory '{}' holds no revision files\n  = help: create the first with `retort revision -m \"…\"`, or point the attribute at the directory that holds them",
+                args.dir.value()
+            )));
+        }
+        let heads = graph.heads();
+        if heads.len() > 1 && !args.allow_multiple_heads {
+            errors.push(error(format!(
+                "Multiple head revisions are present: {}\n  = help: merge them with `retort merge -m \"merge heads\" heads`, or allow them with #[retort::migrations(\"{}\", allow_multiple_heads)]",
+                heads.join(", "),
+                args.dir.value()
+            )));
+        }
+    }
+    for (name, value) in [("version_table", &args.version_table), ("version_table_schema", &args.version_table_schema)] {
+        if let Some(value) = value {
+            if value.value().trim().is_empty() {
+                errors.push(syn::Error::new(value.span(), format!("`{name}` must not be empty")));
+            }
+        }
+    }
+
+    let mut out = TokenStream::new();
+    for err in &errors {
+        out.extend(err.to_compile_error());
+    }
+    let (revisions, files) = match (&graph, errors.is_empty()) {
+        (Some(graph), true) => (graph.revisions(), files),
+        // A typed skeleton: the same API over nothing, so that one bad file
+        // is one error, not a cascade at every use of the struct.
+        _ => (&[][..], Vec::new()),
+    };
+    out.extend(generate(args, item, &krate, &manifest_dir, &dir, revisions, &files));
+    out
+}
+
+/// The struct and its API over no revisions, for arguments that could not
+/// be read.
+pub fn skeleton(item: &DeriveInput, krate: &TokenStream) -> TokenStream {
+    let ident = &item.ident;
+    let api = api(krate);
+    quote! {
+        #item
+        impl #ident {
+            #[doc(hidden)]
+            fn __retort_set() -> &'static #krate::__private::v1::EmbeddedSet {
+                static EMPTY: #krate::__private::v1::EmbeddedSet = #krate::__private::v1::EmbeddedSet {
+                    dir: "", files: &[], revisions: &[], version_table: "alembic_version", version_table_schema: ::core::option::Option::None,
+                };
+                &EMPTY
+            }
+            #api
+        }
+    }
+}
+
+/// A diagnostic as the compiler shows it, its path relative to the crate.
+fn render(problem: &Diagnostic, manifest_dir: &Path) -> String {
+    let mut problem = problem.clone();
+    if let Some(path) = &problem.path {
+        if let Ok(relative) = path.strip_prefix(manifest_dir) {
+            problem.path = Some(relative.to_path_buf());
+        }
+    }
+    problem.to_string()
+}
+
+fn lit(s: &str) -> Literal {
+    Literal::string(s)
+}
+
+fn strs(items: &[String]) -> TokenStream {
+    let items = items.iter().map(|s| lit(s));
+    quote!(&[#(#items),*])
+}
+
+fn option_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(v) => {
+            let v = lit(v);
+            quote!(::core::option::Option::Some(#v))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn sections(krate: &TokenStream, sections: &[Section]) -> TokenStream {
+    let items = sections.iter().map(|s| {
+        let dialect = match s.dialect {
+            Some(d) => {
+                let variant = match d {
+                    Dialect::Postgres => quote!(Postgres),
+                    Dialect::MySql => quote!(MySql),
+                    Dialect::Sqlite => quote!(Sqlite),
+                };
+                quote!(::core::option::Option::Some(#krate::__private::v1::Dialect::#variant))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let line = Literal::u32_unsuffixed(s.line);
+        let sql = lit(&s.sql);
+        quote!(#krate::__private::v1::Section { dialect: #dialect, line: #line, sql: #sql })
+    });
+    quote!(&[#(#items),*])
+}
+
+fn revision(krate: &TokenStream, rev: &Revision, manifest_dir: &Path) -> TokenStream {
+    let id = lit(&rev.id);
+    let down = strs(&rev.down_revisions);
+    let labels = strs(&rev.branch_labels);
+    let depends = strs(&rev.depends_on);
+    let message = lit(&rev.message);
+    let create_date = option_str(rev.create_date.as_deref());
+    let transactional = rev.transactional;
+    let upgrade = sections(krate, &rev.upgrade);
+    let downgrade = sections(krate, &rev.downgrade);
+    let path = rev.path.strip_prefix(manifest_dir).unwrap_or(&rev.path);
+    let path = lit(&path.to_string_lossy());
+    let lines = [rev.lines.id, rev.lines.revises, rev.lines.branch_labels, rev.lines.depends_on].map(Literal::u32_unsuffixed);
+    let checksum = rev.checksum.iter().map(|b| Literal::u8_unsuffixed(*b));
+    let sql = rev.kind == SourceKind::Sql;
+    quote! {
+        #krate::__private::v1::EmbeddedRevision {
+            id: #id, down_revisions: #down, branch_labels: #labels, depends_on: #depends, message: #message,
+            create_date: #create_date, transactional: #transactional, upgrade: #upgrade, downgrade: #downgrade,
+            path: #path, lines: [#(#lines),*], checksum: [#(#checksum),*], sql: #sql,
+        }
+    }
+}
+
+/// The methods of the struct, over the set `set` returns.
+fn api(krate: &TokenStream) -> TokenStream {
+    quote! {
+        /// The migrator over the embedded revisions, built on first use.
+        pub fn migrator() -> &'static #krate::Migrator {
+            static MIGRATOR: #krate::__private::v1::OnceLock<#krate::Migrator> = #krate::__private::v1::OnceLock::new();
+            MIGRATOR.get_or_init(|| Self::__retort_set().migrator())
+        }
+
+        /// Upgrades the database to `target` (`"head"`, `"heads"`, an id…).
+        pub async fn upgrade<'a>(
+            db: impl ::core::convert::Into<#krate::Db<'a>>,
+            target: &::core::primitive::str,
+        ) -> ::core::result::Result<#krate::Report, #krate::Error> {
+            Self::migrator().upgrade(db, target).await
+        }
+
+        /// Downgrades the database to `target` (`"base"`, `"-1"`, an id…).
+        pub async fn downgrade<'a>(
+            db: impl ::core::convert::Into<#krate::Db<'a>>,
+            target: &::core::primitive::str,
+        ) -> ::core::result::Result<#krate::Report, #krate::Error> {
+            Self::migrator().downgrade(db, target).await
+        }
+
+        /// The version table's rows (`current`).
+        pub async fn current<'a>(
+            db: impl ::core::convert::Into<#krate::Db<'a>>,
+        ) -> ::core::result::Result<::std::vec::Vec<::std::string::String>, #krate::Error> {
+            Self::migrator().current(db).await
+        }
+
+        /// The revisions an upgrade to `heads` would apply, without changing
+        /// anything (for readiness probes).
+        pub async fn pending<'a>(
+            db: impl ::core::convert::Into<#krate::Db<'a>>,
+        ) -> ::core::result::Result<::std::vec::Vec<::std::string::String>, #krate::Error> {
+            Self::migrator().pending(db).await
+        }
+
+        /// Revision files on disk that this binary does not embed (added after
+        /// it was built), and embedded ones no longer on disk; both empty when
+        /// the directory is not there, as in a deployed binary.
+        pub fn files_not_embedded() -> (::std::vec::Vec<::std::string::String>, ::std::vec::Vec<::std::string::String>) {
+            Self::__retort_set().drift()
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn generate(
+    args: &Args,
+    item: &DeriveInput,
+    krate: &TokenStream,
+    manifest_dir: &Path,
+    dir: &Path,
+    revisions: &[Revision],
+    files: &[PathBuf],
+) -> TokenStream {
+    let ident = &item.ident;
+    let revs = revisions.iter().map(|r| revision(krate, r, manifest_dir));
+    let names: Vec<String> = files.iter().filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
+    let names = strs(&names);
+    // Reading each file with include_bytes! makes cargo rebuild the crate
+    // when one of them changes.
+    let tracked = files.iter().map(|f| {
+        let path = lit(&f.to_string_lossy());
+        quote!(const _: &[::core::primitive::u8] = ::core::include_bytes!(#path);)
+    });
+    let dir_lit = lit(&dir.to_string_lossy());
+    let table = lit(&args.version_table.as_ref().map_or_else(|| "alembic_version".to_owned(), LitStr::value));
+    let schema = option_str(args.version_table_schema.as_ref().map(LitStr::value).as_deref());
+    let api = api(krate);
+    let build_script = build_script_warning(args);
+    quote! {
+        #item
+
+        const _: () = {
+            #(#tracked)*
+        };
+        #build_script
+
+        impl #ident {
+            #[doc(hidden)]
+            fn __retort_set() -> &'static #krate::__private::v1::EmbeddedSet {
+                static SET: #krate::__private::v1::EmbeddedSet = #krate::__private::v1::EmbeddedSet {
+                    dir: #dir_lit,
+                    files: #names,
+                    revisions: &[#(#revs),*],
+                    version_table: #table,
+                    version_table_schema: #schema,
+                };
+                &SET
+            }
+
+            #api
+        }
+    }
+}
+
+/// Without a build script, cargo cannot know that a file was added to or
+/// removed from the versions directory, and a stale binary would ship: say
+/// so, with the one line that fixes it. (Proc macros cannot warn on stable
+/// Rust; a use of a deprecated item is the way to get a warning out.)
+fn build_script_warning(args: &Args) -> TokenStream {
+    if args.allow_missing_build_script || std::env::var_os("OUT_DIR").is_some() {
+        return TokenStream::new();
+    }
+    let note = format!(
+        "retort: this crate has no build script, so adding or removing a file in '{}' will not rebuild it. \
+         Add build.rs: fn main() {{ println!(\"cargo:rerun-if-changed={}\"); }} \
+         (or say allow_missing_build_script)",
+        args.dir.value(),
+        args.dir.value()
+    );
+    let span: Span = args.dir.span();
+    quote_spanned! {span=>
+        const _: () = {
+            #[deprecated(note = #note)]
+            struct AddBuildScript;
+            let _ = AddBuildScript;
+        };
+    }
+}

@@ -1,0 +1,78 @@
+//! What `#[retort::migrations]` embeds equals the same directory read at
+//! run time (one loader for both), and generated code compiles whatever the
+//! user's module shadows.
+
+use std::path::Path;
+
+use retort::core::{Revision, load_dir};
+use retort_tests::{TestDb, backends};
+
+/// The shop example's revisions.
+#[retort::migrations("../examples/shop/alembic/versions")]
+pub struct Shop;
+
+/// A directory mixing `.sql` and Alembic `.py` revisions.
+#[retort::migrations("../core/tests/fixtures/mixed", version_table = "mixed_version")]
+pub struct Mixed;
+
+fn same(embedded: &[Revision], read: &[Revision]) {
+    assert_eq!(embedded.len(), read.len());
+    for (e, r) in embedded.iter().zip(read) {
+        assert!(r.path.ends_with(&e.path), "{:?} vs {:?}", e.path, r.path);
+        let mut e = e.clone();
+        e.path = r.path.clone();
+        assert_eq!(&e, r);
+    }
+}
+
+#[test]
+fn the_embedded_revisions_equal_the_directory_read_at_run_time() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = load_dir(&root.join("../examples/shop/alembic/versions")).unwrap();
+    same(Shop::migrator().graph().revisions(), read.revisions());
+    let read = load_dir(&root.join("../core/tests/fixtures/mixed")).unwrap();
+    same(Mixed::migrator().graph().revisions(), read.revisions());
+    assert_eq!(Mixed::migrator().version_table().name, "mixed_version");
+    assert_eq!(Shop::files_not_embedded(), (Vec::new(), Vec::new()));
+}
+
+#[tokio::test]
+async fn the_generated_api_migrates() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        assert_eq!(Shop::pending(pool.db()).await.unwrap().len(), 5);
+        let report = Shop::upgrade(pool.db(), "head").await.unwrap();
+        assert_eq!(report.heads_after, ["5a1f3c9e8d77"], "{backend:?}");
+        assert_eq!(Shop::current(pool.db()).await.unwrap(), ["5a1f3c9e8d77"]);
+        Shop::downgrade(pool.db(), "base").await.unwrap();
+        assert!(Shop::current(pool.db()).await.unwrap().is_empty());
+        pool.close().await;
+        db.drop_db().await;
+    }
+}
+
+/// Generated code names everything by absolute path: a module that shadows
+/// the prelude still compiles.
+#[allow(dead_code, non_camel_case_types)]
+mod shadowing {
+    type Result<T> = ::core::result::Result<T, ()>;
+    struct Option;
+    struct Some;
+    struct None;
+    struct String;
+    struct Vec;
+    struct Box;
+    struct Into;
+    struct OnceLock;
+    struct str;
+    mod retort {}
+
+    #[::retort::migrations("../examples/shop/alembic/versions")]
+    pub struct Shadowed;
+
+    #[test]
+    fn compiles_and_works() {
+        assert_eq!(Shadowed::migrator().graph().len(), 5);
+    }
+}
