@@ -46,8 +46,11 @@ impl Parse for Args {
             }
             let name = input.call(Ident::parse_any)?;
             let value = |input: ParseStream| -> syn::Result<LitStr> {
-                input.parse::<Token![=]>().map_err(|e| syn::Error::new(e.span(), format!("`{name}` takes a value: {name} = \"…\"")))?;
-                input.parse()
+                if !input.peek(Token![=]) {
+                    return Err(syn::Error::new(name.span(), format!("`{name}` takes a value: {name} = \"…\"")));
+                }
+                input.parse::<Token![=]>()?;
+                input.parse().map_err(|e| syn::Error::new(e.span(), format!("`{name}` takes a string: {name} = \"…\"")))
             };
             match name.to_string().as_str() {
                 "allow_multiple_heads" => args.allow_multiple_heads = true,

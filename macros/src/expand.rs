@@ -99,15 +99,10 @@ pub fn skeleton(item: &DeriveInput, krate: &TokenStream) -> TokenStream {
     }
 }
 
-/// A diagnostic as the compiler shows it, its path relative to the crate.
+/// A diagnostic as the compiler shows it, with paths relative to the crate.
 fn render(problem: &Diagnostic, manifest_dir: &Path) -> String {
-    let mut problem = problem.clone();
-    if let Some(path) = &problem.path {
-        if let Ok(relative) = path.strip_prefix(manifest_dir) {
-            problem.path = Some(relative.to_path_buf());
-        }
-    }
-    problem.to_string()
+    let prefix = format!("{}/", manifest_dir.display());
+    problem.to_string().replace(&prefix, "")
 }
 
 fn lit(s: &str) -> Literal {

@@ -1,2 +1,3 @@
-//! trybuild cases of the `#[migrations]` attribute; they arrive with the
-//! macro.
+//! trybuild cases of the `#[migrations]` attribute: `tests/ui/fail` holds one
+//! misuse per file with the compiler's output beside it, `tests/ui/pass` the
+//! forms that must compile. Their versions directories are in `fixtures/`.

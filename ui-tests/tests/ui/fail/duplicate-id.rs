@@ -1,0 +1,6 @@
+#[retort::migrations("fixtures/duplicate-id", allow_missing_build_script)]
+pub struct Migrations;
+
+fn main() {
+    let _ = Migrations::migrator();
+}

@@ -1,0 +1,6 @@
+#![deny(deprecated)]
+
+#[retort::migrations("fixtures/linear")]
+pub struct Migrations;
+
+fn main() {}

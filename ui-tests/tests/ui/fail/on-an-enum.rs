@@ -1,0 +1,4 @@
+#[retort::migrations("fixtures/linear")]
+pub enum Migrations {}
+
+fn main() {}

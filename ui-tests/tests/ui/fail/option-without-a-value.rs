@@ -1,0 +1,4 @@
+#[retort::migrations("fixtures/linear", version_table)]
+pub struct Migrations;
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[retort::migrations(fixtures/linear)]
+pub struct Migrations;
+
+fn main() {
+    let _ = Migrations::migrator();
+}

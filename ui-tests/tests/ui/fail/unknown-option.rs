@@ -1,0 +1,4 @@
+#[retort::migrations("fixtures/linear", allow_multiple_head)]
+pub struct Migrations;
+
+fn main() {}
