@@ -58,7 +58,12 @@ impl Parse for Args {
                 "version_table" => args.version_table = Some(value(input)?),
                 "version_table_schema" => args.version_table_schema = Some(value(input)?),
                 "crate" => args.krate = Some(value(input)?),
-                other => return Err(syn::Error::new(name.span(), format!("unknown option `{other}`; the options are: {KNOWN}"))),
+                other => {
+                    return Err(syn::Error::new(
+                        name.span(),
+                        format!("unknown option `{other}`; the options are: {KNOWN}"),
+                    ));
+                }
             }
         }
         Ok(args)

@@ -20,7 +20,10 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
         None => quote!(::retort),
     };
     if !item.generics.params.is_empty() || !matches!(item.data, syn::Data::Struct(_)) {
-        let err = syn::Error::new_spanned(&item.ident, "#[retort::migrations] goes on a plain struct: `pub struct Migrations;`");
+        let err = syn::Error::new_spanned(
+            &item.ident,
+            "#[retort::migrations] goes on a plain struct: `pub struct Migrations;`",
+        );
         return err.to_compile_error();
     }
     let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
@@ -57,7 +60,8 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
             )));
         }
     }
-    for (name, value) in [("version_table", &args.version_table), ("version_table_schema", &args.version_table_schema)] {
+    for (name, value) in [("version_table", &args.version_table), ("version_table_schema", &args.version_table_schema)]
+    {
         if let Some(value) = value {
             if value.value().trim().is_empty() {
                 errors.push(syn::Error::new(value.span(), format!("`{name}` must not be empty")));
@@ -156,7 +160,8 @@ fn revision(krate: &TokenStream, rev: &Revision, manifest_dir: &Path) -> TokenSt
     let downgrade = sections(krate, &rev.downgrade);
     let path = rev.path.strip_prefix(manifest_dir).unwrap_or(&rev.path);
     let path = lit(&path.to_string_lossy());
-    let lines = [rev.lines.id, rev.lines.revises, rev.lines.branch_labels, rev.lines.depends_on].map(Literal::u32_unsuffixed);
+    let lines =
+        [rev.lines.id, rev.lines.revises, rev.lines.branch_labels, rev.lines.depends_on].map(Literal::u32_unsuffixed);
     let checksum = rev.checksum.iter().map(|b| Literal::u8_unsuffixed(*b));
     let sql = rev.kind == SourceKind::Sql;
     quote! {
@@ -229,13 +234,16 @@ fn generate(
 ) -> TokenStream {
     let ident = &item.ident;
     let revs = revisions.iter().map(|r| revision(krate, r, manifest_dir));
-    let names: Vec<String> = files.iter().filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
+    let names: Vec<String> =
+        files.iter().filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
     let names = strs(&names);
     // Reading each file with include_bytes! makes cargo rebuild the crate
     // when one of them changes.
     let tracked = files.iter().map(|f| {
         let path = lit(&f.to_string_lossy());
-        quote!(const _: &[::core::primitive::u8] = ::core::include_bytes!(#path);)
+        quote!(
+            const _: &[::core::primitive::u8] = ::core::include_bytes!(#path);
+        )
     });
     let dir_lit = lit(&dir.to_string_lossy());
     let table = lit(&args.version_table.as_ref().map_or_else(|| "alembic_version".to_owned(), LitStr::value));

@@ -115,13 +115,12 @@ impl EmbeddedSet {
     pub fn migrator(&self) -> Migrator {
         // The build validated these revisions; they can only fail here if
         // the runtime and the macro disagree, which their versions prevent.
-        let graph = RevisionGraph::new(self.to_revisions())
-            .unwrap_or_else(|problems| panic!("retort: the embedded revisions do not validate at run time:\n{problems}"));
+        let graph = RevisionGraph::new(self.to_revisions()).unwrap_or_else(|problems| {
+            panic!("retort: the embedded revisions do not validate at run time:\n{problems}")
+        });
         let mut migrator = Migrator::new(graph);
-        migrator.table = VersionTable {
-            name: self.version_table.to_owned(),
-            schema: self.version_table_schema.map(str::to_owned),
-        };
+        migrator.table =
+            VersionTable { name: self.version_table.to_owned(), schema: self.version_table_schema.map(str::to_owned) };
         migrator
     }
 
