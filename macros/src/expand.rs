@@ -31,6 +31,7 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
         return err.to_compile_error();
     };
     let dir = manifest_dir.join(args.dir.value());
+    let started = std::time::Instant::now();
     let mut errors: Vec<syn::Error> = Vec::new();
     let error = |message: String| syn::Error::new(args.dir.span(), message);
 
@@ -80,6 +81,15 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
         _ => (&[][..], Vec::new()),
     };
     out.extend(generate(args, item, &krate, &manifest_dir, &dir, revisions, &files));
+    if std::env::var_os("RETORT_MACRO_TIMING").is_some() {
+        // For the compile-cost benchmark (bench/): how long the expansion took.
+        eprintln!(
+            "retort: expanded {} revisions from {} in {:.1} ms",
+            revisions.len(),
+            args.dir.value(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
     out
 }
 
