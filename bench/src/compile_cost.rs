@@ -88,8 +88,12 @@ fn generate(tool: Tool, n: usize) -> PathBuf {
 }
 
 fn cargo_build(dir: &Path, release: bool, timing: bool) -> (Duration, String) {
+    // One target directory per tool, outside the generated crates, so that
+    // their dependencies are compiled once across runs.
+    let tool = dir.file_name().unwrap().to_string_lossy().split('-').next().unwrap_or("x").to_owned();
+    let target = workspace().join("target/bench-compile").join(format!("target-{tool}"));
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.arg("build").current_dir(dir).env("CARGO_TARGET_DIR", dir.join("target")).env_remove("OUT_DIR");
+    cmd.arg("build").current_dir(dir).env("CARGO_TARGET_DIR", target).env_remove("OUT_DIR");
     if release {
         cmd.arg("--release");
     }
