@@ -44,6 +44,7 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
             None
         }
     };
+    let loaded = started.elapsed();
     let files = retort_core::loader::revision_files(&dir).unwrap_or_default();
     if let Some(graph) = &graph {
         if graph.is_empty() {
@@ -63,10 +64,10 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
     }
     for (name, value) in [("version_table", &args.version_table), ("version_table_schema", &args.version_table_schema)]
     {
-        if let Some(value) = value
-            && value.value().trim().is_empty()
-        {
-            errors.push(syn::Error::new(value.span(), format!("`{name}` must not be empty")));
+        if let Some(value) = value {
+            if value.value().trim().is_empty() {
+                errors.push(syn::Error::new(value.span(), format!("`{name}` must not be empty")));
+            }
         }
     }
 
@@ -84,10 +85,11 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
     if std::env::var_os("RETORT_MACRO_TIMING").is_some() {
         // For the compile-cost benchmark (bench/): how long the expansion took.
         eprintln!(
-            "retort: expanded {} revisions from {} in {:.1} ms",
+            "retort: expanded {} revisions from {} in {:.1} ms (reading and validating {:.1} ms)",
             revisions.len(),
             args.dir.value(),
-            started.elapsed().as_secs_f64() * 1e3
+            started.elapsed().as_secs_f64() * 1e3,
+            loaded.as_secs_f64() * 1e3
         );
     }
     out
@@ -138,62 +140,54 @@ fn option_str(value: Option<&str>) -> TokenStream {
     }
 }
 
-/// The revisions as Rust source text for a `&[EmbeddedRevision]`.
-///
-/// Writing text and letting the compiler's lexer read it once is several
-/// times faster than assembling tokens one by one in the (unoptimised)
-/// macro, which matters at thousands of revisions. `{:?}` of a `str` is a
-/// valid Rust string literal.
-fn revisions_source(krate: &str, revisions: &[Revision], manifest_dir: &Path) -> String {
-    use std::fmt::Write;
-    let v1 = format!("{krate}::__private::v1");
-    let strs = |items: &[String]| format!("&[{}]", items.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(","));
-    let sections = |sections: &[Section]| {
-        let items: Vec<String> = sections
-            .iter()
-            .map(|s| {
-                let dialect = match s.dialect {
-                    Some(Dialect::Postgres) => format!("::core::option::Option::Some({v1}::Dialect::Postgres)"),
-                    Some(Dialect::MySql) => format!("::core::option::Option::Some({v1}::Dialect::MySql)"),
-                    Some(Dialect::Sqlite) => format!("::core::option::Option::Some({v1}::Dialect::Sqlite)"),
-                    None => "::core::option::Option::None".to_owned(),
+fn sections(krate: &TokenStream, sections: &[Section]) -> TokenStream {
+    let items = sections.iter().map(|s| {
+        let dialect = match s.dialect {
+            Some(d) => {
+                let variant = match d {
+                    Dialect::Postgres => quote!(Postgres),
+                    Dialect::MySql => quote!(MySql),
+                    Dialect::Sqlite => quote!(Sqlite),
                 };
-                format!("{v1}::Section{{dialect: {dialect},line: {},sql: {:?}}}", s.line, s.sql)
-            })
-            .collect();
-        format!("&[{}]", items.join(","))
-    };
-    let mut out = String::with_capacity(revisions.len() * 512);
-    out.push_str("&[");
-    for rev in revisions {
-        let path = rev.path.strip_prefix(manifest_dir).unwrap_or(&rev.path).to_string_lossy().into_owned();
-        let create_date = match &rev.create_date {
-            Some(d) => format!("::core::option::Option::Some({d:?})"),
-            None => "::core::option::Option::None".to_owned(),
+                quote!(::core::option::Option::Some(#krate::__private::v1::Dialect::#variant))
+            }
+            None => quote!(::core::option::Option::None),
         };
-        let checksum: String = rev.checksum.iter().map(|b| format!("\\x{b:02x}")).collect();
-        let _ = write!(
-            out,
-            "{v1}::EmbeddedRevision{{id: {:?},down_revisions: {},branch_labels: {},depends_on: {},message: {:?},\
-             create_date: {create_date},transactional: {},upgrade: {},downgrade: {},path: {path:?},lines: [{},{},{},{}],\
-             checksum: *b\"{checksum}\",sql: {}}},",
-            rev.id,
-            strs(&rev.down_revisions),
-            strs(&rev.branch_labels),
-            strs(&rev.depends_on),
-            rev.message,
-            rev.transactional,
-            sections(&rev.upgrade),
-            sections(&rev.downgrade),
-            rev.lines.id,
-            rev.lines.revises,
-            rev.lines.branch_labels,
-            rev.lines.depends_on,
-            rev.kind == SourceKind::Sql,
-        );
+        let line = Literal::u32_unsuffixed(s.line);
+        // The runtime cuts the section from the file's text by lines.
+        let count = if s.sql.is_empty() { 0 } else { s.sql.split('\n').count() };
+        let lines = Literal::u32_unsuffixed(count as u32);
+        quote!(#krate::__private::v1::Section { dialect: #dialect, line: #line, lines: #lines })
+    });
+    quote!(&[#(#items),*])
+}
+
+fn revision(krate: &TokenStream, rev: &Revision, manifest_dir: &Path) -> TokenStream {
+    let id = lit(&rev.id);
+    let down = strs(&rev.down_revisions);
+    let labels = strs(&rev.branch_labels);
+    let depends = strs(&rev.depends_on);
+    let message = lit(&rev.message);
+    let create_date = option_str(rev.create_date.as_deref());
+    let transactional = rev.transactional;
+    let upgrade = sections(krate, &rev.upgrade);
+    let downgrade = sections(krate, &rev.downgrade);
+    // include_str! embeds the text and makes cargo rebuild on every edit.
+    let absolute = lit(&rev.path.to_string_lossy());
+    let path = rev.path.strip_prefix(manifest_dir).unwrap_or(&rev.path);
+    let path = lit(&path.to_string_lossy());
+    let lines =
+        [rev.lines.id, rev.lines.revises, rev.lines.branch_labels, rev.lines.depends_on].map(Literal::u32_unsuffixed);
+    let checksum = rev.checksum.iter().map(|b| Literal::u8_unsuffixed(*b));
+    let sql = rev.kind == SourceKind::Sql;
+    quote! {
+        #krate::__private::v1::EmbeddedRevision {
+            id: #id, down_revisions: #down, branch_labels: #labels, depends_on: #depends, message: #message,
+            create_date: #create_date, transactional: #transactional, text: ::core::include_str!(#absolute),
+            upgrade: #upgrade, downgrade: #downgrade,
+            path: #path, lines: [#(#lines),*], checksum: [#(#checksum),*], sql: #sql,
+        }
     }
-    out.push(']');
-    out
 }
 
 /// The methods of the struct, over the set `set` returns.
@@ -256,21 +250,10 @@ fn generate(
     files: &[PathBuf],
 ) -> TokenStream {
     let ident = &item.ident;
-    let revs: TokenStream = match revisions_source(&krate.to_string(), revisions, manifest_dir).parse() {
-        Ok(tokens) => tokens,
-        Err(err) => return syn::Error::new(args.dir.span(), format!("retort: internal error embedding revisions: {err}")).to_compile_error(),
-    };
+    let revs = revisions.iter().map(|r| revision(krate, r, manifest_dir));
     let names: Vec<String> =
         files.iter().filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
     let names = strs(&names);
-    // Reading each file with include_bytes! makes cargo rebuild the crate
-    // when one of them changes.
-    let tracked = files.iter().map(|f| {
-        let path = lit(&f.to_string_lossy());
-        quote!(
-            const _: &[::core::primitive::u8] = ::core::include_bytes!(#path);
-        )
-    });
     let dir_lit = lit(&dir.to_string_lossy());
     let table = lit(&args.version_table.as_ref().map_or_else(|| "alembic_version".to_owned(), LitStr::value));
     let schema = option_str(args.version_table_schema.as_ref().map(LitStr::value).as_deref());
@@ -279,9 +262,6 @@ fn generate(
     quote! {
         #item
 
-        const _: () = {
-            #(#tracked)*
-        };
         #build_script
 
         impl #ident {
@@ -290,7 +270,7 @@ fn generate(
                 static SET: #krate::__private::v1::EmbeddedSet = #krate::__private::v1::EmbeddedSet {
                     dir: #dir_lit,
                     files: #names,
-                    revisions: #revs,
+                    revisions: &[#(#revs),*],
                     version_table: #table,
                     version_table_schema: #schema,
                 };

@@ -14,15 +14,15 @@ use crate::table::VersionTable;
 pub use crate::{Db, Error, Report};
 pub use std::sync::OnceLock;
 
-/// One embedded section.
+/// One embedded section: which lines of the file's text it holds.
 #[derive(Debug)]
 pub struct Section {
     /// `Some` for a dialect-only section.
     pub dialect: Option<Dialect>,
     /// The line of its first SQL line in the file.
     pub line: u32,
-    /// Its SQL.
-    pub sql: &'static str,
+    /// How many lines it has.
+    pub lines: u32,
 }
 
 /// One embedded revision, as the macro read it.
@@ -42,6 +42,9 @@ pub struct EmbeddedRevision {
     pub create_date: Option<&'static str>,
     /// `Transactional`.
     pub transactional: bool,
+    /// The file's text (`include_str!`, which also makes cargo rebuild the
+    /// crate when the file changes).
+    pub text: &'static str,
     /// Upgrade sections.
     pub upgrade: &'static [Section],
     /// Downgrade sections.
@@ -71,8 +74,16 @@ pub struct EmbeddedSet {
     pub version_table_schema: Option<&'static str>,
 }
 
-fn sections(sections: &[Section]) -> Vec<retort_core::Section> {
-    sections.iter().map(|s| retort_core::Section { dialect: s.dialect, line: s.line, sql: s.sql.to_owned() }).collect()
+/// The sections' SQL, cut from the file's text as the parser cut it: the
+/// lines between markers, joined with `\n`.
+fn sections(text: &str, sections: &[Section]) -> Vec<retort_core::Section> {
+    sections
+        .iter()
+        .map(|s| {
+            let lines: Vec<&str> = text.lines().skip(s.line as usize - 1).take(s.lines as usize).collect();
+            retort_core::Section { dialect: s.dialect, line: s.line, sql: lines.join("\n") }
+        })
+        .collect()
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -90,8 +101,8 @@ impl EmbeddedRevision {
             message: self.message.to_owned(),
             create_date: self.create_date.map(str::to_owned),
             transactional: self.transactional,
-            upgrade: sections(self.upgrade),
-            downgrade: sections(self.downgrade),
+            upgrade: sections(self.text, self.upgrade),
+            downgrade: sections(self.text, self.downgrade),
             path: PathBuf::from(self.path),
             lines: HeaderLines {
                 id: self.lines[0],
