@@ -22,6 +22,7 @@
 
 pub mod checksum;
 pub mod diagnostic;
+pub mod embed;
 mod error;
 mod graph;
 pub mod loader;

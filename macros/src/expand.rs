@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
-use retort_core::{Diagnostic, Dialect, Revision, Section, SourceKind};
+use retort_core::{Diagnostic, Revision};
 use syn::{DeriveInput, LitStr};
 
 use crate::args::Args;
@@ -140,54 +140,14 @@ fn option_str(value: Option<&str>) -> TokenStream {
     }
 }
 
-fn sections(krate: &TokenStream, sections: &[Section]) -> TokenStream {
-    let items = sections.iter().map(|s| {
-        let dialect = match s.dialect {
-            Some(d) => {
-                let variant = match d {
-                    Dialect::Postgres => quote!(Postgres),
-                    Dialect::MySql => quote!(MySql),
-                    Dialect::Sqlite => quote!(Sqlite),
-                };
-                quote!(::core::option::Option::Some(#krate::__private::v1::Dialect::#variant))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        let line = Literal::u32_unsuffixed(s.line);
-        // The runtime cuts the section from the file's text by lines.
-        let count = if s.sql.is_empty() { 0 } else { s.sql.split('\n').count() };
-        let lines = Literal::u32_unsuffixed(count as u32);
-        quote!(#krate::__private::v1::Section { dialect: #dialect, line: #line, lines: #lines })
-    });
-    quote!(&[#(#items),*])
-}
-
+/// One revision as static data: its parsed form in retort-core's compact
+/// text encoding, and the file's text through `include_str!` (which also
+/// makes cargo rebuild the crate whenever the file changes).
 fn revision(krate: &TokenStream, rev: &Revision, manifest_dir: &Path) -> TokenStream {
-    let id = lit(&rev.id);
-    let down = strs(&rev.down_revisions);
-    let labels = strs(&rev.branch_labels);
-    let depends = strs(&rev.depends_on);
-    let message = lit(&rev.message);
-    let create_date = option_str(rev.create_date.as_deref());
-    let transactional = rev.transactional;
-    let upgrade = sections(krate, &rev.upgrade);
-    let downgrade = sections(krate, &rev.downgrade);
-    // include_str! embeds the text and makes cargo rebuild on every edit.
+    let relative = rev.path.strip_prefix(manifest_dir).unwrap_or(&rev.path);
+    let meta = lit(&retort_core::embed::encode(rev, relative));
     let absolute = lit(&rev.path.to_string_lossy());
-    let path = rev.path.strip_prefix(manifest_dir).unwrap_or(&rev.path);
-    let path = lit(&path.to_string_lossy());
-    let lines =
-        [rev.lines.id, rev.lines.revises, rev.lines.branch_labels, rev.lines.depends_on].map(Literal::u32_unsuffixed);
-    let checksum = rev.checksum.iter().map(|b| Literal::u8_unsuffixed(*b));
-    let sql = rev.kind == SourceKind::Sql;
-    quote! {
-        #krate::__private::v1::EmbeddedRevision {
-            id: #id, down_revisions: #down, branch_labels: #labels, depends_on: #depends, message: #message,
-            create_date: #create_date, transactional: #transactional, text: ::core::include_str!(#absolute),
-            upgrade: #upgrade, downgrade: #downgrade,
-            path: #path, lines: [#(#lines),*], checksum: [#(#checksum),*], sql: #sql,
-        }
-    }
+    quote!(#krate::__private::v1::EmbeddedRevision { meta: #meta, text: ::core::include_str!(#absolute) })
 }
 
 /// The methods of the struct, over the set `set` returns.
