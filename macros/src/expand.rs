@@ -64,10 +64,10 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
     }
     for (name, value) in [("version_table", &args.version_table), ("version_table_schema", &args.version_table_schema)]
     {
-        if let Some(value) = value {
-            if value.value().trim().is_empty() {
-                errors.push(syn::Error::new(value.span(), format!("`{name}` must not be empty")));
-            }
+        if let Some(value) = value
+            && value.value().trim().is_empty()
+        {
+            errors.push(syn::Error::new(value.span(), format!("`{name}` must not be empty")));
         }
     }
 
