@@ -240,28 +240,20 @@ async fn a_single_borrowed_connection_is_enough() {
         // transaction too: the next run on the same connection proceeds.
         let broken =
             Migrator::from_dir(versions(&[Rev::sql("aaaa0001", &[], "INSERT INTO nowhere VALUES (1);", "")])).unwrap();
+        // The same steps on each backend's own connection type.
+        macro_rules! on_one_connection {
+            ($pool:expr) => {{
+                let mut conn = $pool.acquire().await.unwrap();
+                assert!(broken.upgrade(&mut *conn, "head").await.is_err());
+                m.upgrade(&mut *conn, "head").await.unwrap();
+                m.downgrade(&mut *conn, "-1").await.unwrap();
+                assert_eq!(m.current(&mut *conn).await.unwrap(), ["bbbb0002"]);
+            }};
+        }
         match &pool {
-            Pool::Postgres(p) => {
-                let mut conn = p.acquire().await.unwrap();
-                assert!(broken.upgrade(&mut *conn, "head").await.is_err());
-                m.upgrade(&mut *conn, "head").await.unwrap();
-                m.downgrade(&mut *conn, "-1").await.unwrap();
-                assert_eq!(m.current(&mut *conn).await.unwrap(), ["bbbb0002"]);
-            }
-            Pool::MySql(p) => {
-                let mut conn = p.acquire().await.unwrap();
-                assert!(broken.upgrade(&mut *conn, "head").await.is_err());
-                m.upgrade(&mut *conn, "head").await.unwrap();
-                m.downgrade(&mut *conn, "-1").await.unwrap();
-                assert_eq!(m.current(&mut *conn).await.unwrap(), ["bbbb0002"]);
-            }
-            Pool::Sqlite(p) => {
-                let mut conn = p.acquire().await.unwrap();
-                assert!(broken.upgrade(&mut *conn, "head").await.is_err());
-                m.upgrade(&mut *conn, "head").await.unwrap();
-                m.downgrade(&mut *conn, "-1").await.unwrap();
-                assert_eq!(m.current(&mut *conn).await.unwrap(), ["bbbb0002"]);
-            }
+            Pool::Postgres(p) => on_one_connection!(p),
+            Pool::MySql(p) => on_one_connection!(p),
+            Pool::Sqlite(p) => on_one_connection!(p),
         }
         assert_eq!(pool.versions("alembic_version").await, ["bbbb0002"], "{backend:?}");
         pool.close().await;
