@@ -22,6 +22,7 @@
 
 pub mod checksum;
 pub mod diagnostic;
+mod display;
 pub mod embed;
 mod error;
 mod graph;
@@ -31,6 +32,7 @@ pub mod revision;
 mod split;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use display::LineFormat;
 pub use error::RevisionError;
 pub use graph::{Plan, RevisionGraph, Step, StepKind, VersionChange};
 pub use loader::{load_dir, parse_revision_file};

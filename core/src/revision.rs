@@ -113,6 +113,9 @@ pub struct Revision {
     pub depends_on: Vec<String>,
     /// The first line of the header: what the revision does.
     pub message: String,
+    /// The whole header comment (a `.sql` file) or docstring (a `.py` file),
+    /// as Alembic's `show` and verbose listings print it.
+    pub doc: String,
     /// `Create Date`, as written.
     pub create_date: Option<String>,
     /// False when the revision must run outside any transaction.
@@ -153,6 +156,7 @@ impl Revision {
             branch_labels: Vec::new(),
             depends_on: Vec::new(),
             message: String::new(),
+            doc: String::new(),
             create_date: None,
             transactional: true,
             upgrade: vec![Section { dialect: None, line: 0, sql: String::new() }],
@@ -187,6 +191,7 @@ impl Revision {
     /// Sets the message.
     pub fn with_message(mut self, message: &str) -> Self {
         self.message = message.to_owned();
+        self.doc = message.to_owned();
         self
     }
 

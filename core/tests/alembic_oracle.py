@@ -10,6 +10,8 @@ stdout. A request is fields separated by '|':
     downgrade|CURRENT|TARGET          plan a downgrade
     stamp|CURRENT|TARGETS|PURGE       plan a stamp (PURGE is 0 or 1)
     history|RANGE                     walk_revisions for 'start:end'
+    text|WHAT|ARG|VERBOSE             what `alembic WHAT` prints (history,
+                                      heads, branches, show), newlines as \\n
 
 An answer is 'OK ' followed by the steps separated by ';', each step
 'kind/revision/ops/heads' (ops: the sorted letters I, D, U of the
@@ -96,10 +98,35 @@ def facts(script):
     )
 
 
+def text(script, fields):
+    """What Alembic's own commands print, newlines escaped."""
+    import io
+
+    from alembic import command as commands
+    from alembic.config import Config
+
+    out = io.StringIO()
+    config = Config(stdout=out)
+    config.set_main_option("script_location", script.dir)
+    config.set_main_option("version_locations", script.dir)
+    what, arg, verbose = fields[1], fields[2], fields[3] == "1"
+    if what == "history":
+        commands.history(config, arg or None, verbose=verbose)
+    elif what == "heads":
+        commands.heads(config, verbose=verbose)
+    elif what == "branches":
+        commands.branches(config, verbose=verbose)
+    elif what == "show":
+        commands.show(config, arg)
+    return "OK " + out.getvalue().replace("\\", "\\\\").replace("\n", "\\n")
+
+
 def answer(script, fields):
     command = fields[0]
     if command == "facts":
         return facts(script)
+    if command == "text":
+        return text(script, fields)
     if command == "history":
         start, end = fields[1].split(":")
         revs = script.walk_revisions(base=start or "base", head=end or "heads")

@@ -62,6 +62,12 @@ pub(super) enum Number<'a> {
 }
 
 impl RevisionGraph {
+    /// The revisions an identifier names (`head`, `heads`, an id, a prefix,
+    /// `label@head`, `-1`…); none for `base`.
+    pub fn resolve_ids(&self, identifier: &str) -> Result<Vec<String>, RevisionError> {
+        Ok(self.ids(self.get_revision_indices(identifier)?))
+    }
+
     /// Splits `label@rest` and resolves the symbolic names.
     pub(super) fn resolve_number<'a>(&self, id: &'a str) -> Result<(Number<'a>, Option<&'a str>), RevisionError> {
         let (label, id) = match id.split_once('@') {

@@ -315,6 +315,7 @@ pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<
         branch_labels: take(branch_labels),
         depends_on: take(depends_on),
         message,
+        doc: docstring.clone().unwrap_or_default(),
         create_date,
         transactional: true,
         upgrade: Vec::new(),

@@ -69,6 +69,7 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
     let mut transactional = true;
     let mut header_lines = HeaderLines::default();
     let mut seen_keys: Vec<(String, u32)> = Vec::new();
+    let mut doc_lines: Vec<&str> = Vec::new();
 
     // The header: comment and blank lines before the first section marker or
     // the first line of SQL.
@@ -85,6 +86,7 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
         }
         index += 1;
         let content = line[2..].trim();
+        doc_lines.push(content);
         if content.is_empty() {
             continue;
         }
@@ -276,6 +278,7 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
         branch_labels,
         depends_on,
         message: message.unwrap_or_default(),
+        doc: doc_lines.join("\n").trim().to_owned(),
         create_date,
         transactional,
         upgrade,
