@@ -1,0 +1,98 @@
+//! The command line's grammar: Alembic's verbs and flags.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Alembic for Rust: Alembic's verbs over a versions directory.
+#[derive(Debug, Parser)]
+#[command(name = "retort", version)]
+pub struct Args {
+    /// The versions directory.
+    #[arg(long, global = true, default_value = "alembic/versions")]
+    pub dir: PathBuf,
+    /// The database (postgres://, mysql://, sqlite://); DATABASE_URL when absent.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The version table's name.
+    #[arg(long, global = true, default_value = "alembic_version")]
+    pub version_table: String,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Alembic's verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the versions directory (and, with a database, what it lacks).
+    Check,
+    /// List revisions, newest first.
+    History {
+        /// A range `start:end`, either side optional.
+        #[arg(short = 'r', long = "rev-range")]
+        range: Option<String>,
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Mark the database's current revisions (needs a database).
+        #[arg(short = 'i', long = "indicate-current")]
+        indicate_current: bool,
+    },
+    /// Show the heads.
+    Heads {
+        /// Show each head in full.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show the branch points.
+    Branches {
+        /// Show each branch point in full.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show the revision(s) an identifier names.
+    Show {
+        /// `head`, an id or prefix, `label@head`…
+        #[arg(allow_hyphen_values = true)]
+        rev: String,
+    },
+    /// Show the database's current revision(s).
+    Current {
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Upgrade to a later version.
+    Upgrade {
+        /// The target; `start:end` with --sql.
+        #[arg(default_value = "heads", allow_hyphen_values = true)]
+        revision: String,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Revert to a previous version.
+    Downgrade {
+        /// The target; `start:end` with --sql.
+        #[arg(allow_hyphen_values = true)]
+        revision: String,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Set the version table without running SQL.
+    Stamp {
+        /// The revisions to stamp.
+        #[arg(required = true, allow_hyphen_values = true)]
+        revisions: Vec<String>,
+        /// Empty the version table first.
+        #[arg(long)]
+        purge: bool,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Create the version table if it does not exist.
+    EnsureVersion,
+}

@@ -1,0 +1,257 @@
+//! Each verb, thin over `retort` (the runtime) and `retort-core` (the
+//! text Alembic prints).
+
+use std::process::ExitCode;
+
+use retort::core::{Dialect, LineFormat};
+use retort::{Db, Migrator, Report};
+
+use crate::cli::{Args, Command};
+
+/// A connected database of whichever backend its URL names.
+enum Pool {
+    Postgres(sqlx::PgPool),
+    MySql(sqlx::MySqlPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+impl Pool {
+    fn db(&self) -> Db<'_> {
+        match self {
+            Pool::Postgres(p) => p.into(),
+            Pool::MySql(p) => p.into(),
+            Pool::Sqlite(p) => p.into(),
+        }
+    }
+}
+
+/// The dialect a URL names, without connecting.
+fn dialect_of(url: &str) -> Result<Dialect, String> {
+    let scheme = url.split(':').next().unwrap_or("");
+    match scheme {
+        "postgres" | "postgresql" => Ok(Dialect::Postgres),
+        "mysql" | "mariadb" => Ok(Dialect::MySql),
+        "sqlite" => Ok(Dialect::Sqlite),
+        other => Err(format!("unsupported database URL scheme '{other}': use postgres://, mysql:// or sqlite://")),
+    }
+}
+
+/// Pool options for a command line: few connections, and a quick failure
+/// when the server is not there.
+fn options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new().max_connections(2).acquire_timeout(std::time::Duration::from_secs(5))
+}
+
+async fn connect(url: &str) -> Result<Pool, String> {
+    let failed = |err: sqlx::Error| format!("cannot connect to {}: {err}", retort::redact(url));
+    match dialect_of(url)? {
+        Dialect::Postgres => options().connect(url).await.map(Pool::Postgres).map_err(failed),
+        Dialect::MySql => {
+            let url = url.replacen("mariadb://", "mysql://", 1);
+            options().connect(&url).await.map(Pool::MySql).map_err(failed)
+        }
+        Dialect::Sqlite => {
+            // As Alembic does, a missing SQLite file is created.
+            let url = if url.contains("mode=") {
+                url.to_owned()
+            } else if url.contains('?') {
+                format!("{url}&mode=rwc")
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            options().connect(&url).await.map(Pool::Sqlite).map_err(failed)
+        }
+    }
+}
+
+fn database_url(args: &Args) -> Result<&str, String> {
+    args.database_url.as_deref().ok_or_else(|| {
+        "no database: pass --database-url or set DATABASE_URL (postgres://, mysql:// or sqlite://)".to_owned()
+    })
+}
+
+/// The migrator over the versions directory, or every problem in it.
+fn load(args: &Args) -> Result<Migrator, String> {
+    match Migrator::from_dir(&args.dir) {
+        Ok(m) => Ok(m.with_version_table(&args.version_table)),
+        Err(retort::Error::Load(problems)) => {
+            eprintln!("{problems}");
+            Err(format!("the versions directory {} has errors", args.dir.display()))
+        }
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+fn report(report: &Report) {
+    for step in &report.steps {
+        eprintln!("INFO  [retort] Running {}", step.description);
+    }
+}
+
+/// Splits `start:end` for `--sql`; `start` is a revision or `base`.
+fn sql_range<'a>(migrator: &Migrator, revision: &'a str) -> Result<(Vec<String>, &'a str), String> {
+    match revision.split_once(':') {
+        Some((start, end)) => {
+            let from = migrator.graph().resolve_ids(start).map_err(|e| e.to_string())?;
+            Ok((from, end))
+        }
+        None => Ok((Vec::new(), revision)),
+    }
+}
+
+/// Runs one command.
+pub async fn run(args: Args) -> Result<ExitCode, String> {
+    let migrator = load(&args)?;
+    let graph = migrator.graph();
+    let ok = Ok(ExitCode::SUCCESS);
+    match &args.command {
+        Command::Check => {
+            for warning in graph.warnings() {
+                eprintln!("{warning:#}\n");
+            }
+            println!("{}: {} revisions, heads: {}", args.dir.display(), graph.len(), graph.heads().join(", "));
+            let mut attention = !graph.warnings().is_empty();
+            if let Some(url) = &args.database_url {
+                let pool = connect(url).await?;
+                let pending = migrator.pending(pool.db()).await.map_err(|e| e.to_string())?;
+                if !pending.is_empty() {
+                    println!("pending: {}", pending.join(", "));
+                    attention = true;
+                }
+                for edited in migrator.edited(pool.db()).await.map_err(|e| e.to_string())? {
+                    println!("edited after it was applied: {} ({})", edited.revision, edited.path.display());
+                    attention = true;
+                }
+            }
+            Ok(if attention { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::History { range, verbose, indicate_current } => {
+            let current = if *indicate_current {
+                let pool = connect(database_url(&args)?).await?;
+                migrator.current(pool.db()).await.map_err(|e| e.to_string())?
+            } else {
+                Vec::new()
+            };
+            print!("{}", graph.history_text(range.as_deref(), *verbose, &current).map_err(|e| e.to_string())?);
+            ok
+        }
+        Command::Heads { verbose } => {
+            print!("{}", graph.heads_text(*verbose));
+            ok
+        }
+        Command::Branches { verbose } => {
+            print!("{}", graph.branches_text(*verbose));
+            ok
+        }
+        Command::Show { rev } => {
+            let text = if rev == "current" {
+                let pool = connect(database_url(&args)?).await?;
+                let rows = migrator.current(pool.db()).await.map_err(|e| e.to_string())?;
+                rows.iter().filter_map(|r| graph.format_entry(r, false)).map(|e| format!("{e}\n")).collect()
+            } else {
+                graph.show_text(rev).map_err(|e| e.to_string())?
+            };
+            print!("{text}");
+            ok
+        }
+        Command::Current { verbose } => {
+            let url = database_url(&args)?;
+            let pool = connect(url).await?;
+            let rows = migrator.current(pool.db()).await.map_err(|e| e.to_string())?;
+            if *verbose {
+                println!("Current revision(s) for {}:", retort::redact(url));
+            }
+            for row in &rows {
+                let text = if *verbose {
+                    graph.format_entry(row, false)
+                } else {
+                    graph.format_line(row, LineFormat::CURRENT, false)
+                };
+                match text {
+                    Some(text) => println!("{text}"),
+                    None => {
+                        return Err(format!(
+                            "Can't locate revision identified by '{row}': the database is at a revision this directory does not have"
+                        ));
+                    }
+                }
+            }
+            ok
+        }
+        Command::Upgrade { revision, sql } => {
+            if *sql {
+                let dialect = dialect_of(database_url(&args)?)?;
+                let (from, target) = sql_range(&migrator, revision)?;
+                let from: Vec<&str> = from.iter().map(String::as_str).collect();
+                print!("{}", migrator.upgrade_sql(dialect, &from, target).map_err(|e| e.to_string())?);
+                return ok;
+            }
+            if revision.contains(':') {
+                return Err("Range revision not allowed".to_owned());
+            }
+            let pool = connect(database_url(&args)?).await?;
+            report(&migrator.upgrade(pool.db(), revision).await.map_err(|e| e.to_string())?);
+            ok
+        }
+        Command::Downgrade { revision, sql } => {
+            if *sql {
+                if !revision.contains(':') {
+                    return Err("downgrade with --sql requires <fromrev>:<torev>".to_owned());
+                }
+                let dialect = dialect_of(database_url(&args)?)?;
+                let (from, target) = sql_range(&migrator, revision)?;
+                let from: Vec<&str> = from.iter().map(String::as_str).collect();
+                print!("{}", migrator.downgrade_sql(dialect, &from, target).map_err(|e| e.to_string())?);
+                return ok;
+            }
+            if revision.contains(':') {
+                return Err("Range revision not allowed".to_owned());
+            }
+            let pool = connect(database_url(&args)?).await?;
+            report(&migrator.downgrade(pool.db(), revision).await.map_err(|e| e.to_string())?);
+            ok
+        }
+        Command::Stamp { revisions, purge, sql } => {
+            if *sql {
+                if *purge {
+                    return Err("Can't use --purge with --sql mode".to_owned());
+                }
+                let dialect = dialect_of(database_url(&args)?)?;
+                let mut start: Option<&str> = None;
+                let mut targets = Vec::new();
+                for revision in revisions {
+                    let (from, to) = match revision.split_once(':') {
+                        Some((from, to)) => (Some(from), to),
+                        None => (None, revision.as_str()),
+                    };
+                    if let Some(from) = from {
+                        if start.is_some_and(|s| s != from) {
+                            return Err(
+                                "Stamp operation with --sql only supports a single starting revision at a time"
+                                    .to_owned(),
+                            );
+                        }
+                        start = Some(from);
+                    }
+                    targets.push(to);
+                }
+                let from = match start {
+                    Some(start) => graph.resolve_ids(start).map_err(|e| e.to_string())?,
+                    None => Vec::new(),
+                };
+                let from: Vec<&str> = from.iter().map(String::as_str).collect();
+                print!("{}", migrator.stamp_sql(dialect, &from, &targets).map_err(|e| e.to_string())?);
+                return ok;
+            }
+            let pool = connect(database_url(&args)?).await?;
+            let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
+            report(&migrator.stamp(pool.db(), &targets, *purge).await.map_err(|e| e.to_string())?);
+            ok
+        }
+        Command::EnsureVersion => {
+            let pool = connect(database_url(&args)?).await?;
+            migrator.ensure_version(pool.db()).await.map_err(|e| e.to_string())?;
+            ok
+        }
+    }
+}

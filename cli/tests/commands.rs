@@ -1,0 +1,107 @@
+//! The `retort` binary end to end on SQLite (and PostgreSQL when
+//! `RETORT_TEST_POSTGRES_URL` is set): the text users read, exit codes,
+//! `FAILED:` lines.
+
+use std::path::Path;
+use std::process::Command;
+
+fn shop() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/shop/alembic/versions").display().to_string()
+}
+
+fn retort(url: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_retort"))
+        .args(["--dir", &shop(), "--database-url", url])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sqlite_url(name: &str) -> String {
+    let path = std::env::temp_dir().join(format!("retort-cli-{name}-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    format!("sqlite://{}", path.display())
+}
+
+#[test]
+fn history_heads_and_branches_print_alembics_text() {
+    let url = sqlite_url("text");
+    let (code, history, _) = retort(&url, &["history"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        history,
+        "3b8f0c1d2e4a, 4d2e9a7b5c10 -> 5a1f3c9e8d77 (reporting) (head) (mergepoint), Merge reporting and status\n\
+         27c6a30d7c24 -> 3b8f0c1d2e4a (reporting), Index orders by date\n\
+         27c6a30d7c24 -> 4d2e9a7b5c10, Add an order status\n\
+         1975ea83b712 -> 27c6a30d7c24 (branchpoint), Create orders\n\
+         <base> -> 1975ea83b712, Create customers\n"
+    );
+    assert_eq!(retort(&url, &["heads"]).1, "5a1f3c9e8d77 (reporting) (head)\n");
+    assert_eq!(
+        retort(&url, &["branches"]).1,
+        "27c6a30d7c24 (branchpoint)\n             -> 3b8f0c1d2e4a (reporting)\n             -> 4d2e9a7b5c10\n\n"
+    );
+    let (_, show, _) = retort(&url, &["show", "1975"]);
+    assert!(show.starts_with("Rev: 1975ea83b712\nParent: <base>\nPath: "), "{show}");
+    assert!(show.contains("\n    Create customers\n"), "{show}");
+}
+
+#[tokio::test]
+async fn a_database_goes_up_down_and_is_stamped() {
+    for backend in retort_tests::backends() {
+        let db = retort_tests::TestDb::create(backend).await;
+        let url = db.url.clone();
+        let (code, _, stderr) = retort(&url, &["upgrade", "head"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("Running upgrade  -> 1975ea83b712, Create customers"), "{stderr}");
+        assert_eq!(retort(&url, &["current"]).1, "5a1f3c9e8d77 (head) (mergepoint)\n");
+        assert!(retort(&url, &["history", "-i"]).1.contains("(head) (current) (mergepoint)"));
+        let (code, _, stderr) = retort(&url, &["downgrade", "-1"]);
+        assert_eq!(code, 255, "a merge point's -1 is ambiguous, as in Alembic");
+        assert!(stderr.starts_with("FAILED: Ambiguous walk"), "{stderr}");
+        assert_eq!(retort(&url, &["downgrade", "27c6a30d7c24"]).0, 0);
+        assert_eq!(retort(&url, &["current"]).1, "27c6a30d7c24 (branchpoint)\n");
+        assert_eq!(retort(&url, &["stamp", "heads"]).0, 0);
+        assert_eq!(retort(&url, &["current"]).1, "5a1f3c9e8d77 (head) (mergepoint)\n");
+        // The stamp ran no SQL: the index of 3b8f0c1d2e4a is not there, so
+        // downgrading through it fails and names it; stamp back first.
+        let (code, _, stderr) = retort(&url, &["downgrade", "base"]);
+        assert_eq!(code, 255);
+        assert!(stderr.contains("revision 3b8f0c1d2e4a failed at "), "{stderr}");
+        assert_eq!(retort(&url, &["stamp", "27c6a30d7c24"]).0, 0);
+        assert_eq!(retort(&url, &["downgrade", "base"]).0, 0, "{backend:?}");
+        assert_eq!(retort(&url, &["current"]).1, "");
+        db.drop_db().await;
+    }
+}
+
+#[test]
+fn offline_sql_touches_no_database() {
+    let url = "postgres://nobody:secret@127.0.0.1:1/none";
+    let (code, sql, stderr) = retort(url, &["upgrade", "--sql", "base:27c6a30d7c24"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(sql.starts_with("BEGIN;\n\nCREATE TABLE \"alembic_version\""), "{sql}");
+    assert!(sql.contains("-- Running upgrade 1975ea83b712 -> 27c6a30d7c24"), "{sql}");
+    let (code, _, stderr) = retort(url, &["downgrade", "--sql", "base"]);
+    assert_eq!(code, 255);
+    assert_eq!(stderr, "FAILED: downgrade with --sql requires <fromrev>:<torev>\n");
+    let (code, _, stderr) = retort(url, &["upgrade", "base:head"]);
+    assert_eq!((code, stderr.as_str()), (255, "FAILED: Range revision not allowed\n"));
+}
+
+#[test]
+fn failures_say_failed_exit_255_and_hide_passwords() {
+    let (code, _, stderr) = retort("postgres://app:hunter2@127.0.0.1:1/app", &["current"]);
+    assert_eq!(code, 255);
+    assert!(stderr.starts_with("FAILED: cannot connect to postgres://app:***@127.0.0.1:1/app"), "{stderr}");
+    assert!(!stderr.contains("hunter2"));
+    let (code, _, stderr) = retort(&sqlite_url("fail"), &["upgrade", "nope"]);
+    assert_eq!(code, 255);
+    assert!(stderr.starts_with("FAILED: Can't locate revision identified by 'nope'"), "{stderr}");
+}
