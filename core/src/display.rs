@@ -115,48 +115,6 @@ impl RevisionGraph {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn graph() -> RevisionGraph {
-        RevisionGraph::new(vec![
-            Revision::new("37e1cb6de47f", None::<&str>).with_message("Initial migration"),
-            Revision::new("2d970929c35a", ["37e1cb6de47f"]).with_message("Adding offers"),
-            Revision::new("4b1d0f9c2a77", ["37e1cb6de47f"]).with_message("Side branch").with_branch_labels(["side"]),
-            Revision::new("5c2e1a0b3d88", ["2d970929c35a", "4b1d0f9c2a77"]).with_message("Merge"),
-        ])
-        .unwrap()
-    }
-
-    #[test]
-    fn history_lines_read_like_alembics() {
-        let g = graph();
-        let line = |id| g.format_line(id, LineFormat::HISTORY, false).unwrap();
-        assert_eq!(line("37e1cb6de47f"), "<base> -> 37e1cb6de47f (branchpoint), Initial migration");
-        assert_eq!(line("2d970929c35a"), "37e1cb6de47f -> 2d970929c35a, Adding offers");
-        assert_eq!(line("4b1d0f9c2a77"), "37e1cb6de47f -> 4b1d0f9c2a77 (side), Side branch");
-        assert_eq!(
-            line("5c2e1a0b3d88"),
-            "2d970929c35a, 4b1d0f9c2a77 -> 5c2e1a0b3d88 (side) (head) (mergepoint), Merge"
-        );
-        assert_eq!(
-            g.format_line("5c2e1a0b3d88", LineFormat::CURRENT, true).unwrap(),
-            "5c2e1a0b3d88 (head) (current) (mergepoint)"
-        );
-    }
-
-    #[test]
-    fn verbose_entries_read_like_alembics() {
-        let g = graph();
-        let entry = g.format_entry("37e1cb6de47f", false).unwrap();
-        assert_eq!(
-            entry,
-            "Rev: 37e1cb6de47f (branchpoint)\nParent: <base>\nBranches into: 2d970929c35a, 4b1d0f9c2a77\nPath: 37e1cb6de47f.sql\n\n    Initial migration\n"
-        );
-    }
-}
-
 /// The output of the read-only commands, as Alembic prints it (each line
 /// ending in a newline).
 impl RevisionGraph {
@@ -234,5 +192,47 @@ impl RevisionGraph {
             out.push('\n');
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph() -> RevisionGraph {
+        RevisionGraph::new(vec![
+            Revision::new("37e1cb6de47f", None::<&str>).with_message("Initial migration"),
+            Revision::new("2d970929c35a", ["37e1cb6de47f"]).with_message("Adding offers"),
+            Revision::new("4b1d0f9c2a77", ["37e1cb6de47f"]).with_message("Side branch").with_branch_labels(["side"]),
+            Revision::new("5c2e1a0b3d88", ["2d970929c35a", "4b1d0f9c2a77"]).with_message("Merge"),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn history_lines_read_like_alembics() {
+        let g = graph();
+        let line = |id| g.format_line(id, LineFormat::HISTORY, false).unwrap();
+        assert_eq!(line("37e1cb6de47f"), "<base> -> 37e1cb6de47f (branchpoint), Initial migration");
+        assert_eq!(line("2d970929c35a"), "37e1cb6de47f -> 2d970929c35a, Adding offers");
+        assert_eq!(line("4b1d0f9c2a77"), "37e1cb6de47f -> 4b1d0f9c2a77 (side), Side branch");
+        assert_eq!(
+            line("5c2e1a0b3d88"),
+            "2d970929c35a, 4b1d0f9c2a77 -> 5c2e1a0b3d88 (side) (head) (mergepoint), Merge"
+        );
+        assert_eq!(
+            g.format_line("5c2e1a0b3d88", LineFormat::CURRENT, true).unwrap(),
+            "5c2e1a0b3d88 (head) (current) (mergepoint)"
+        );
+    }
+
+    #[test]
+    fn verbose_entries_read_like_alembics() {
+        let g = graph();
+        let entry = g.format_entry("37e1cb6de47f", false).unwrap();
+        assert_eq!(
+            entry,
+            "Rev: 37e1cb6de47f (branchpoint)\nParent: <base>\nBranches into: 2d970929c35a, 4b1d0f9c2a77\nPath: 37e1cb6de47f.sql\n\n    Initial migration\n"
+        );
     }
 }
