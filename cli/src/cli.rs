@@ -25,6 +25,45 @@ pub struct Args {
 /// Alembic's verbs.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create the versions directory.
+    Init,
+    /// Write a new revision file.
+    Revision {
+        /// The message.
+        #[arg(short, long)]
+        message: String,
+        /// The revision to base it on (default: the head; `base` for a new
+        /// base).
+        #[arg(long, default_value = "head")]
+        head: String,
+        /// Allow --head to name a revision that is not a head (a new branch).
+        #[arg(long)]
+        splice: bool,
+        /// A branch label for it.
+        #[arg(long)]
+        branch_label: Vec<String>,
+        /// Revisions it depends on.
+        #[arg(long)]
+        depends_on: Vec<String>,
+        /// Its id, instead of a random one.
+        #[arg(long)]
+        rev_id: Option<String>,
+    },
+    /// Write a revision that merges others.
+    Merge {
+        /// The revisions to merge (`heads` for all).
+        #[arg(required = true)]
+        revisions: Vec<String>,
+        /// The message.
+        #[arg(short, long)]
+        message: String,
+        /// A branch label for it.
+        #[arg(long)]
+        branch_label: Vec<String>,
+        /// Its id, instead of a random one.
+        #[arg(long)]
+        rev_id: Option<String>,
+    },
     /// Validate the versions directory (and, with a database, what it lacks).
     Check,
     /// List revisions, newest first.

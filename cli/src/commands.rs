@@ -99,12 +99,116 @@ fn sql_range<'a>(migrator: &Migrator, revision: &'a str) -> Result<(Vec<String>,
     }
 }
 
+/// A new random revision id: 12 hex digits, as Alembic makes them.
+fn new_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher
+        .write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    hasher.write_u32(std::process::id());
+    format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff)
+}
+
+/// `YYYY-MM-DD HH:MM:SS.ffffff`, UTC, as Alembic's template writes it.
+fn create_date() -> String {
+    let stamp = retort::timestamp(std::time::SystemTime::now());
+    // 2026-11-22T06:40:12.345Z → 2026-11-22 06:40:12.345000
+    format!("{} {}000", &stamp[..10], &stamp[11..23])
+}
+
+/// Writes a new revision into the versions directory.
+fn write_revision(args: &Args, revision: retort::core::generate::NewRevision) -> Result<ExitCode, String> {
+    if let Err(err) = retort::core::revision::validate_id(&revision.id) {
+        return Err(err.to_string());
+    }
+    let path = args.dir.join(revision.file_name());
+    if path.exists() {
+        return Err(format!("{} already exists", path.display()));
+    }
+    print!("  Generating {} ...", path.display());
+    std::fs::write(&path, revision.text()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("  done");
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs one command.
 pub async fn run(args: Args) -> Result<ExitCode, String> {
+    if let Command::Init = &args.command {
+        let dir = &args.dir;
+        if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+            return Err(format!("Directory {} already exists and is not empty", dir.display()));
+        }
+        print!("  Creating directory {} ...", dir.display());
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        println!("  done");
+        return Ok(ExitCode::SUCCESS);
+    }
     let migrator = load(&args)?;
     let graph = migrator.graph();
     let ok = Ok(ExitCode::SUCCESS);
     match &args.command {
+        Command::Init => ok,
+        Command::Revision { message, head, splice, branch_label, depends_on, rev_id } => {
+            let down = if head == "base" {
+                Vec::new()
+            } else {
+                let heads = graph.resolve_ids(head).map_err(|e| match e {
+                    retort::core::RevisionError::MultipleHeads { .. } => "Multiple heads are present; please specify the head revision on which the new revision should be based, or perform a merge.".to_owned(),
+                    other => other.to_string(),
+                })?;
+                for id in &heads {
+                    if !*splice && !graph.is_head(id) {
+                        return Err(format!(
+                            "Revision {id} is not a head revision; please specify --splice to create a new branch from this revision"
+                        ));
+                    }
+                }
+                heads
+            };
+            for label in branch_label {
+                if let Some(owner) =
+                    graph.revisions().iter().find(|r| r.branch_labels.contains(label) || r.id == *label)
+                {
+                    return Err(format!("Branch name '{label}' already used by revision {}", owner.id));
+                }
+            }
+            let mut deps = Vec::new();
+            for dep in depends_on {
+                deps.extend(graph.resolve_ids(dep).map_err(|e| e.to_string())?);
+            }
+            write_revision(
+                &args,
+                retort::core::generate::NewRevision {
+                    id: rev_id.clone().unwrap_or_else(new_id),
+                    message: message.clone(),
+                    down_revisions: down,
+                    branch_labels: branch_label.clone(),
+                    depends_on: deps,
+                    create_date: create_date(),
+                },
+            )
+        }
+        Command::Merge { revisions, message, branch_label, rev_id } => {
+            let mut down: Vec<String> = Vec::new();
+            for rev in revisions {
+                for id in graph.resolve_ids(rev).map_err(|e| e.to_string())? {
+                    if !down.contains(&id) {
+                        down.push(id);
+                    }
+                }
+            }
+            write_revision(
+                &args,
+                retort::core::generate::NewRevision {
+                    id: rev_id.clone().unwrap_or_else(new_id),
+                    message: message.clone(),
+                    down_revisions: down,
+                    branch_labels: branch_label.clone(),
+                    depends_on: Vec::new(),
+                    create_date: create_date(),
+                },
+            )
+        }
         Command::Check => {
             for warning in graph.warnings() {
                 eprintln!("{warning:#}\n");

@@ -105,3 +105,68 @@ fn failures_say_failed_exit_255_and_hide_passwords() {
     assert_eq!(code, 255);
     assert!(stderr.starts_with("FAILED: Can't locate revision identified by 'nope'"), "{stderr}");
 }
+
+fn retort_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_retort"))
+        .arg("--dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn init_revision_and_merge_write_files_that_check_accepts() {
+    let root = std::env::temp_dir().join(format!("retort-cli-new-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let dir = root.join("alembic/versions");
+    let (code, out, _) = retort_in(&dir, &["init"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Creating directory"), "{out}");
+
+    let (code, out, err) = retort_in(&dir, &["revision", "-m", "Create users", "--rev-id", "aaaa00000001"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("aaaa00000001_create_users.sql ...  done"), "{out}");
+    assert_eq!(retort_in(&dir, &["revision", "-m", "Add email", "--rev-id", "bbbb00000002"]).0, 0);
+    let text = std::fs::read_to_string(dir.join("bbbb00000002_add_email.sql")).unwrap();
+    assert!(text.contains("-- Revises: aaaa00000001\n"), "{text}");
+
+    // A branch from a revision that is not a head needs --splice.
+    let (code, _, err) = retort_in(&dir, &["revision", "-m", "Side", "--head", "aaaa00000001"]);
+    assert_eq!(code, 255);
+    assert!(err.contains("Revision aaaa00000001 is not a head revision; please specify --splice"), "{err}");
+    assert_eq!(
+        retort_in(&dir, &["revision", "-m", "Side", "--head", "aaaa00000001", "--splice", "--rev-id", "cccc00000003"])
+            .0,
+        0
+    );
+    let (code, _, err) = retort_in(&dir, &["revision", "-m", "Next"]);
+    assert_eq!(code, 255);
+    assert!(err.starts_with("FAILED: Multiple heads are present; please specify the head revision"), "{err}");
+
+    let (code, _, err) = retort_in(&dir, &["merge", "-m", "Merge heads", "heads", "--rev-id", "dddd00000004"]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(dir.join("dddd00000004_merge_heads.sql")).unwrap();
+    assert!(text.contains("-- Revises: bbbb00000002, cccc00000003\n"), "{text}");
+    let (code, out, err) = retort_in(&dir, &["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("4 revisions, heads: dddd00000004"), "{out}");
+    // A random id is 12 hex digits.
+    assert_eq!(retort_in(&dir, &["revision", "-m", "Random id"]).0, 0);
+    let random = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find(|n| n.ends_with("_random_id.sql"))
+        .unwrap();
+    assert!(random[..12].chars().all(|c| c.is_ascii_hexdigit()), "{random}");
+    let (code, _, err) = retort_in(&dir, &["init"]);
+    assert_eq!(code, 255);
+    assert!(err.contains("already exists and is not empty"), "{err}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -25,6 +25,7 @@ pub mod diagnostic;
 mod display;
 pub mod embed;
 mod error;
+pub mod generate;
 mod graph;
 pub mod loader;
 mod parse;

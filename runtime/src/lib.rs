@@ -72,4 +72,5 @@ pub use db::Db;
 pub use error::Error;
 pub use migrator::{Edited, HistoryEntry, LogEntry, Migrator, Options, Report, StepReport};
 pub use redact::redact;
+pub use run::timestamp;
 pub use table::{LOG_TABLE, VersionTable};

@@ -412,8 +412,13 @@ fn sorted(mut rows: Vec<String>) -> Vec<String> {
     rows
 }
 
-/// `2026-11-22T06:40:12.345Z`.
-pub(crate) fn timestamp(time: SystemTime) -> String {
+/// A time as ISO 8601 UTC with milliseconds (`2026-11-22T06:40:12.345Z`),
+/// as retort's log records it.
+///
+/// ```
+/// assert_eq!(retort::timestamp(std::time::SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+/// ```
+pub fn timestamp(time: SystemTime) -> String {
     let since = time.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
