@@ -8,15 +8,17 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "retort", version)]
 pub struct Args {
-    /// The versions directory.
-    #[arg(long, global = true, default_value = "alembic/versions")]
-    pub dir: PathBuf,
+    /// The versions directory [default: from retort.toml or alembic.ini, else
+    /// alembic/versions].
+    #[arg(long, global = true)]
+    pub dir: Option<PathBuf>,
     /// The database (postgres://, mysql://, sqlite://); DATABASE_URL when absent.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// The version table's name.
-    #[arg(long, global = true, default_value = "alembic_version")]
-    pub version_table: String,
+    /// The version table's name [default: from retort.toml or alembic.ini,
+    /// else alembic_version].
+    #[arg(long, global = true)]
+    pub version_table: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,

@@ -7,6 +7,7 @@ use retort::core::{Dialect, LineFormat};
 use retort::{Db, Migrator, Report};
 
 use crate::cli::{Args, Command};
+use crate::config::Settings;
 
 /// A connected database of whichever backend its URL names.
 enum Pool {
@@ -64,19 +65,25 @@ async fn connect(url: &str) -> Result<Pool, String> {
     }
 }
 
-fn database_url(args: &Args) -> Result<&str, String> {
-    args.database_url.as_deref().ok_or_else(|| {
+fn database_url(settings: &Settings) -> Result<&str, String> {
+    settings.database_url.as_deref().ok_or_else(|| {
         "no database: pass --database-url or set DATABASE_URL (postgres://, mysql:// or sqlite://)".to_owned()
     })
 }
 
 /// The migrator over the versions directory, or every problem in it.
-fn load(args: &Args) -> Result<Migrator, String> {
-    match Migrator::from_dir(&args.dir) {
-        Ok(m) => Ok(m.with_version_table(&args.version_table)),
+fn load(settings: &Settings) -> Result<Migrator, String> {
+    match Migrator::from_dir(&settings.dir) {
+        Ok(m) => {
+            let m = m.with_version_table(&settings.version_table);
+            Ok(match &settings.version_table_schema {
+                Some(schema) => m.with_version_table_schema(schema),
+                None => m,
+            })
+        }
         Err(retort::Error::Load(problems)) => {
             eprintln!("{problems}");
-            Err(format!("the versions directory {} has errors", args.dir.display()))
+            Err(format!("the versions directory {} has errors", settings.dir.display()))
         }
         Err(err) => Err(err.to_string()),
     }
@@ -117,11 +124,11 @@ fn create_date() -> String {
 }
 
 /// Writes a new revision into the versions directory.
-fn write_revision(args: &Args, revision: retort::core::generate::NewRevision) -> Result<ExitCode, String> {
+fn write_revision(settings: &Settings, revision: retort::core::generate::NewRevision) -> Result<ExitCode, String> {
     if let Err(err) = retort::core::revision::validate_id(&revision.id) {
         return Err(err.to_string());
     }
-    let path = args.dir.join(revision.file_name());
+    let path = settings.dir.join(revision.file_name());
     if path.exists() {
         return Err(format!("{} already exists", path.display()));
     }
@@ -133,8 +140,11 @@ fn write_revision(args: &Args, revision: retort::core::generate::NewRevision) ->
 
 /// Runs one command.
 pub async fn run(args: Args) -> Result<ExitCode, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let settings =
+        crate::config::resolve(args.dir.clone(), args.database_url.clone(), args.version_table.clone(), &cwd)?;
     if let Command::Init = &args.command {
-        let dir = &args.dir;
+        let dir = &settings.dir;
         if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
             return Err(format!("Directory {} already exists and is not empty", dir.display()));
         }
@@ -143,7 +153,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
         println!("  done");
         return Ok(ExitCode::SUCCESS);
     }
-    let migrator = load(&args)?;
+    let migrator = load(&settings)?;
     let graph = migrator.graph();
     let ok = Ok(ExitCode::SUCCESS);
     match &args.command {
@@ -177,7 +187,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 deps.extend(graph.resolve_ids(dep).map_err(|e| e.to_string())?);
             }
             write_revision(
-                &args,
+                &settings,
                 retort::core::generate::NewRevision {
                     id: rev_id.clone().unwrap_or_else(new_id),
                     message: message.clone(),
@@ -198,7 +208,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 }
             }
             write_revision(
-                &args,
+                &settings,
                 retort::core::generate::NewRevision {
                     id: rev_id.clone().unwrap_or_else(new_id),
                     message: message.clone(),
@@ -213,9 +223,9 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             for warning in graph.warnings() {
                 eprintln!("{warning:#}\n");
             }
-            println!("{}: {} revisions, heads: {}", args.dir.display(), graph.len(), graph.heads().join(", "));
+            println!("{}: {} revisions, heads: {}", settings.dir.display(), graph.len(), graph.heads().join(", "));
             let mut attention = !graph.warnings().is_empty();
-            if let Some(url) = &args.database_url {
+            if let Some(url) = &settings.database_url {
                 let pool = connect(url).await?;
                 let pending = migrator.pending(pool.db()).await.map_err(|e| e.to_string())?;
                 if !pending.is_empty() {
@@ -231,7 +241,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
         }
         Command::History { range, verbose, indicate_current } => {
             let current = if *indicate_current {
-                let pool = connect(database_url(&args)?).await?;
+                let pool = connect(database_url(&settings)?).await?;
                 migrator.current(pool.db()).await.map_err(|e| e.to_string())?
             } else {
                 Vec::new()
@@ -249,7 +259,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
         }
         Command::Show { rev } => {
             let text = if rev == "current" {
-                let pool = connect(database_url(&args)?).await?;
+                let pool = connect(database_url(&settings)?).await?;
                 let rows = migrator.current(pool.db()).await.map_err(|e| e.to_string())?;
                 rows.iter().filter_map(|r| graph.format_entry(r, false)).map(|e| format!("{e}\n")).collect()
             } else {
@@ -259,7 +269,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             ok
         }
         Command::Current { verbose } => {
-            let url = database_url(&args)?;
+            let url = database_url(&settings)?;
             let pool = connect(url).await?;
             let rows = migrator.current(pool.db()).await.map_err(|e| e.to_string())?;
             if *verbose {
@@ -284,7 +294,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
         }
         Command::Upgrade { revision, sql } => {
             if *sql {
-                let dialect = dialect_of(database_url(&args)?)?;
+                let dialect = dialect_of(database_url(&settings)?)?;
                 let (from, target) = sql_range(&migrator, revision)?;
                 let from: Vec<&str> = from.iter().map(String::as_str).collect();
                 print!("{}", migrator.upgrade_sql(dialect, &from, target).map_err(|e| e.to_string())?);
@@ -293,7 +303,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             if revision.contains(':') {
                 return Err("Range revision not allowed".to_owned());
             }
-            let pool = connect(database_url(&args)?).await?;
+            let pool = connect(database_url(&settings)?).await?;
             report(&migrator.upgrade(pool.db(), revision).await.map_err(|e| e.to_string())?);
             ok
         }
@@ -302,7 +312,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 if !revision.contains(':') {
                     return Err("downgrade with --sql requires <fromrev>:<torev>".to_owned());
                 }
-                let dialect = dialect_of(database_url(&args)?)?;
+                let dialect = dialect_of(database_url(&settings)?)?;
                 let (from, target) = sql_range(&migrator, revision)?;
                 let from: Vec<&str> = from.iter().map(String::as_str).collect();
                 print!("{}", migrator.downgrade_sql(dialect, &from, target).map_err(|e| e.to_string())?);
@@ -311,7 +321,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             if revision.contains(':') {
                 return Err("Range revision not allowed".to_owned());
             }
-            let pool = connect(database_url(&args)?).await?;
+            let pool = connect(database_url(&settings)?).await?;
             report(&migrator.downgrade(pool.db(), revision).await.map_err(|e| e.to_string())?);
             ok
         }
@@ -320,7 +330,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 if *purge {
                     return Err("Can't use --purge with --sql mode".to_owned());
                 }
-                let dialect = dialect_of(database_url(&args)?)?;
+                let dialect = dialect_of(database_url(&settings)?)?;
                 let mut start: Option<&str> = None;
                 let mut targets = Vec::new();
                 for revision in revisions {
@@ -347,13 +357,13 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 print!("{}", migrator.stamp_sql(dialect, &from, &targets).map_err(|e| e.to_string())?);
                 return ok;
             }
-            let pool = connect(database_url(&args)?).await?;
+            let pool = connect(database_url(&settings)?).await?;
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
             report(&migrator.stamp(pool.db(), &targets, *purge).await.map_err(|e| e.to_string())?);
             ok
         }
         Command::EnsureVersion => {
-            let pool = connect(database_url(&args)?).await?;
+            let pool = connect(database_url(&settings)?).await?;
             migrator.ensure_version(pool.db()).await.map_err(|e| e.to_string())?;
             ok
         }

@@ -8,6 +8,7 @@
 
 mod cli;
 mod commands;
+mod config;
 
 use std::process::ExitCode;
 

@@ -170,3 +170,39 @@ fn init_revision_and_merge_write_files_that_check_accepts() {
     assert!(err.contains("already exists and is not empty"), "{err}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn an_alembic_project_runs_with_no_setup() {
+    let project = std::env::temp_dir().join(format!("retort-cli-alembic-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&project);
+    let versions = project.join("migrations/versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    for entry in std::fs::read_dir(shop()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, versions.join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        project.join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = sqlite:///app.db\n\n[loggers]\nkeys = root\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_retort"))
+            .args(args)
+            .current_dir(&project)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&["current"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert!(project.join("app.db").exists(), "a missing SQLite file is created, as Alembic does");
+    assert_eq!(run(&["upgrade", "head"]).0, 0);
+    assert_eq!(run(&["current"]).1, "5a1f3c9e8d77 (head) (mergepoint)\n");
+    std::fs::remove_dir_all(&project).unwrap();
+}
