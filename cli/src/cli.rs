@@ -15,6 +15,10 @@ pub struct Args {
     /// The database (postgres://, mysql://, sqlite://); DATABASE_URL when absent.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The SQL dialect of `--sql` output when no database URL is given
+    /// (postgresql, mysql, sqlite).
+    #[arg(long, global = true)]
+    pub dialect: Option<String>,
     /// The version table's name [default: from retort.toml or alembic.ini,
     /// else alembic_version].
     #[arg(long, global = true)]
@@ -103,6 +107,9 @@ pub enum Command {
         /// Show each revision in full.
         #[arg(short, long)]
         verbose: bool,
+        /// Fail unless the database is at every head.
+        #[arg(long)]
+        check_heads: bool,
     },
     /// Upgrade to a later version.
     Upgrade {

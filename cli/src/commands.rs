@@ -95,6 +95,17 @@ fn report(report: &Report) {
     }
 }
 
+/// The dialect of offline SQL: `--dialect`, else the URL's.
+fn offline_dialect(args: &Args, settings: &Settings) -> Result<Dialect, String> {
+    match &args.dialect {
+        Some(name) => name.parse::<Dialect>().map_err(|e| e.to_string()),
+        None => match &settings.database_url {
+            Some(url) => dialect_of(url),
+            None => Err("--sql needs a dialect: pass --dialect postgresql|mysql|sqlite, or a database URL".to_owned()),
+        },
+    }
+}
+
 /// Splits `start:end` for `--sql`; `start` is a revision or `base`.
 fn sql_range<'a>(migrator: &Migrator, revision: &'a str) -> Result<(Vec<String>, &'a str), String> {
     match revision.split_once(':') {
@@ -268,10 +279,17 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             print!("{text}");
             ok
         }
-        Command::Current { verbose } => {
+        Command::Current { verbose, check_heads } => {
             let url = database_url(&settings)?;
             let pool = connect(url).await?;
             let rows = migrator.current(pool.db()).await.map_err(|e| e.to_string())?;
+            if *check_heads {
+                let mut heads = graph.heads();
+                heads.sort();
+                if rows != heads {
+                    return Err("Database is not on all head revisions".to_owned());
+                }
+            }
             if *verbose {
                 println!("Current revision(s) for {}:", retort::redact(url));
             }
@@ -294,7 +312,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
         }
         Command::Upgrade { revision, sql } => {
             if *sql {
-                let dialect = dialect_of(database_url(&settings)?)?;
+                let dialect = offline_dialect(&args, &settings)?;
                 let (from, target) = sql_range(&migrator, revision)?;
                 let from: Vec<&str> = from.iter().map(String::as_str).collect();
                 print!("{}", migrator.upgrade_sql(dialect, &from, target).map_err(|e| e.to_string())?);
@@ -312,7 +330,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 if !revision.contains(':') {
                     return Err("downgrade with --sql requires <fromrev>:<torev>".to_owned());
                 }
-                let dialect = dialect_of(database_url(&settings)?)?;
+                let dialect = offline_dialect(&args, &settings)?;
                 let (from, target) = sql_range(&migrator, revision)?;
                 let from: Vec<&str> = from.iter().map(String::as_str).collect();
                 print!("{}", migrator.downgrade_sql(dialect, &from, target).map_err(|e| e.to_string())?);
@@ -330,7 +348,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 if *purge {
                     return Err("Can't use --purge with --sql mode".to_owned());
                 }
-                let dialect = dialect_of(database_url(&settings)?)?;
+                let dialect = offline_dialect(&args, &settings)?;
                 let mut start: Option<&str> = None;
                 let mut targets = Vec::new();
                 for revision in revisions {

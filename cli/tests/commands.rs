@@ -67,6 +67,8 @@ async fn a_database_goes_up_down_and_is_stamped() {
         assert!(stderr.starts_with("FAILED: Ambiguous walk"), "{stderr}");
         assert_eq!(retort(&url, &["downgrade", "27c6a30d7c24"]).0, 0);
         assert_eq!(retort(&url, &["current"]).1, "27c6a30d7c24 (branchpoint)\n");
+        let (code, _, stderr) = retort(&url, &["current", "--check-heads"]);
+        assert_eq!((code, stderr.as_str()), (255, "FAILED: Database is not on all head revisions\n"));
         assert_eq!(retort(&url, &["stamp", "heads"]).0, 0);
         assert_eq!(retort(&url, &["current"]).1, "5a1f3c9e8d77 (head) (mergepoint)\n");
         // The stamp ran no SQL: the index of 3b8f0c1d2e4a is not there, so
@@ -88,6 +90,13 @@ fn offline_sql_touches_no_database() {
     assert_eq!(code, 0, "{stderr}");
     assert!(sql.starts_with("BEGIN;\n\nCREATE TABLE \"alembic_version\""), "{sql}");
     assert!(sql.contains("-- Running upgrade 1975ea83b712 -> 27c6a30d7c24"), "{sql}");
+    let out = Command::new(env!("CARGO_BIN_EXE_retort"))
+        .args(["--dir", &shop(), "--dialect", "mysql", "upgrade", "--sql", "head"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let mysql = String::from_utf8_lossy(&out.stdout);
+    assert!(mysql.starts_with("CREATE TABLE `alembic_version`"), "{mysql}");
     let (code, _, stderr) = retort(url, &["downgrade", "--sql", "base"]);
     assert_eq!(code, 255);
     assert_eq!(stderr, "FAILED: downgrade with --sql requires <fromrev>:<torev>\n");
