@@ -70,77 +70,8 @@ pub enum Command {
         #[arg(long)]
         rev_id: Option<String>,
     },
-    /// Validate the versions directory (and, with a database, what it lacks).
-    Check,
-    /// List revisions, newest first.
-    History {
-        /// A range `start:end`, either side optional.
-        #[arg(short = 'r', long = "rev-range")]
-        range: Option<String>,
-        /// Show each revision in full.
-        #[arg(short, long)]
-        verbose: bool,
-        /// Mark the database's current revisions (needs a database).
-        #[arg(short = 'i', long = "indicate-current")]
-        indicate_current: bool,
-    },
-    /// Show the heads.
-    Heads {
-        /// Show each head in full.
-        #[arg(short, long)]
-        verbose: bool,
-    },
-    /// Show the branch points.
-    Branches {
-        /// Show each branch point in full.
-        #[arg(short, long)]
-        verbose: bool,
-    },
-    /// Show the revision(s) an identifier names.
-    Show {
-        /// `head`, an id or prefix, `label@head`…
-        #[arg(allow_hyphen_values = true)]
-        rev: String,
-    },
-    /// Show the database's current revision(s).
-    Current {
-        /// Show each revision in full.
-        #[arg(short, long)]
-        verbose: bool,
-        /// Fail unless the database is at every head.
-        #[arg(long)]
-        check_heads: bool,
-    },
-    /// Upgrade to a later version.
-    Upgrade {
-        /// The target; `start:end` with --sql.
-        #[arg(default_value = "heads", allow_hyphen_values = true)]
-        revision: String,
-        /// Print the SQL instead of running it.
-        #[arg(long)]
-        sql: bool,
-    },
-    /// Revert to a previous version.
-    Downgrade {
-        /// The target; `start:end` with --sql.
-        #[arg(allow_hyphen_values = true)]
-        revision: String,
-        /// Print the SQL instead of running it.
-        #[arg(long)]
-        sql: bool,
-    },
-    /// Set the version table without running SQL.
-    Stamp {
-        /// The revisions to stamp.
-        #[arg(required = true, allow_hyphen_values = true)]
-        revisions: Vec<String>,
-        /// Empty the version table first.
-        #[arg(long)]
-        purge: bool,
-        /// Print the SQL instead of running it.
-        #[arg(long)]
-        sql: bool,
-    },
-    /// Create the version table if it does not exist.
-    EnsureVersion,
+    /// Alembic's other verbs (upgrade, downgrade, stamp, current, history,
+    /// heads, branches, show, check, ensure-version).
+    #[command(flatten)]
+    Db(retort::cli::Command),
 }

@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use retort::core::{Dialect, LineFormat};
-use retort::{Db, Migrator, Report};
+use retort::core::Dialect;
+use retort::{Db, Migrator};
 
 use crate::cli::{Args, Command};
 use crate::config::Settings;
@@ -89,34 +89,6 @@ fn load(settings: &Settings) -> Result<Migrator, String> {
     }
 }
 
-fn report(report: &Report) {
-    for step in &report.steps {
-        eprintln!("INFO  [retort] Running {}", step.description);
-    }
-}
-
-/// The dialect of offline SQL: `--dialect`, else the URL's.
-fn offline_dialect(args: &Args, settings: &Settings) -> Result<Dialect, String> {
-    match &args.dialect {
-        Some(name) => name.parse::<Dialect>().map_err(|e| e.to_string()),
-        None => match &settings.database_url {
-            Some(url) => dialect_of(url),
-            None => Err("--sql needs a dialect: pass --dialect postgresql|mysql|sqlite, or a database URL".to_owned()),
-        },
-    }
-}
-
-/// Splits `start:end` for `--sql`; `start` is a revision or `base`.
-fn sql_range<'a>(migrator: &Migrator, revision: &'a str) -> Result<(Vec<String>, &'a str), String> {
-    match revision.split_once(':') {
-        Some((start, end)) => {
-            let from = migrator.graph().resolve_ids(start).map_err(|e| e.to_string())?;
-            Ok((from, end))
-        }
-        None => Ok((Vec::new(), revision)),
-    }
-}
-
 /// A new random revision id: 12 hex digits, as Alembic makes them.
 fn new_id() -> String {
     use std::hash::{BuildHasher, Hasher};
@@ -166,9 +138,8 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
     }
     let migrator = load(&settings)?;
     let graph = migrator.graph();
-    let ok = Ok(ExitCode::SUCCESS);
     match &args.command {
-        Command::Init => ok,
+        Command::Init => Ok(ExitCode::SUCCESS),
         Command::Revision { message, head, splice, branch_label, depends_on, rev_id } => {
             let down = if head == "base" {
                 Vec::new()
@@ -230,160 +201,20 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 },
             )
         }
-        Command::Check => {
-            for warning in graph.warnings() {
-                eprintln!("{warning:#}\n");
-            }
-            println!("{}: {} revisions, heads: {}", settings.dir.display(), graph.len(), graph.heads().join(", "));
-            let mut attention = !graph.warnings().is_empty();
-            if let Some(url) = &settings.database_url {
-                let pool = connect(url).await?;
-                let pending = migrator.pending(pool.db()).await.map_err(|e| e.to_string())?;
-                if !pending.is_empty() {
-                    println!("pending: {}", pending.join(", "));
-                    attention = true;
-                }
-                for edited in migrator.edited(pool.db()).await.map_err(|e| e.to_string())? {
-                    println!("edited after it was applied: {} ({})", edited.revision, edited.path.display());
-                    attention = true;
-                }
-            }
-            Ok(if attention { ExitCode::from(1) } else { ExitCode::SUCCESS })
-        }
-        Command::History { range, verbose, indicate_current } => {
-            let current = if *indicate_current {
-                let pool = connect(database_url(&settings)?).await?;
-                migrator.current(pool.db()).await.map_err(|e| e.to_string())?
-            } else {
-                Vec::new()
+        Command::Db(command) => {
+            let dialect = match &args.dialect {
+                Some(name) => Some(name.parse::<Dialect>().map_err(|e| e.to_string())?),
+                None => settings.database_url.as_deref().map(dialect_of).transpose()?,
             };
-            print!("{}", graph.history_text(range.as_deref(), *verbose, &current).map_err(|e| e.to_string())?);
-            ok
-        }
-        Command::Heads { verbose } => {
-            print!("{}", graph.heads_text(*verbose));
-            ok
-        }
-        Command::Branches { verbose } => {
-            print!("{}", graph.branches_text(*verbose));
-            ok
-        }
-        Command::Show { rev } => {
-            let text = if rev == "current" {
-                let pool = connect(database_url(&settings)?).await?;
-                let rows = migrator.current(pool.db()).await.map_err(|e| e.to_string())?;
-                rows.iter().filter_map(|r| graph.format_entry(r, false)).map(|e| format!("{e}\n")).collect()
-            } else {
-                graph.show_text(rev).map_err(|e| e.to_string())?
+            let connects = command.needs_database()
+                || (matches!(command, retort::cli::Command::Check) && settings.database_url.is_some());
+            let pool = if connects { Some(connect(database_url(&settings)?).await?) } else { None };
+            let target = retort::cli::Target {
+                db: pool.as_ref().map(Pool::db),
+                dialect,
+                name: settings.database_url.as_deref().map(retort::redact),
             };
-            print!("{text}");
-            ok
-        }
-        Command::Current { verbose, check_heads } => {
-            let url = database_url(&settings)?;
-            let pool = connect(url).await?;
-            let rows = migrator.current(pool.db()).await.map_err(|e| e.to_string())?;
-            if *check_heads {
-                let mut heads = graph.heads();
-                heads.sort();
-                if rows != heads {
-                    return Err("Database is not on all head revisions".to_owned());
-                }
-            }
-            if *verbose {
-                println!("Current revision(s) for {}:", retort::redact(url));
-            }
-            for row in &rows {
-                let text = if *verbose {
-                    graph.format_entry(row, false)
-                } else {
-                    graph.format_line(row, LineFormat::CURRENT, false)
-                };
-                match text {
-                    Some(text) => println!("{text}"),
-                    None => {
-                        return Err(format!(
-                            "Can't locate revision identified by '{row}': the database is at a revision this directory does not have"
-                        ));
-                    }
-                }
-            }
-            ok
-        }
-        Command::Upgrade { revision, sql } => {
-            if *sql {
-                let dialect = offline_dialect(&args, &settings)?;
-                let (from, target) = sql_range(&migrator, revision)?;
-                let from: Vec<&str> = from.iter().map(String::as_str).collect();
-                print!("{}", migrator.upgrade_sql(dialect, &from, target).map_err(|e| e.to_string())?);
-                return ok;
-            }
-            if revision.contains(':') {
-                return Err("Range revision not allowed".to_owned());
-            }
-            let pool = connect(database_url(&settings)?).await?;
-            report(&migrator.upgrade(pool.db(), revision).await.map_err(|e| e.to_string())?);
-            ok
-        }
-        Command::Downgrade { revision, sql } => {
-            if *sql {
-                if !revision.contains(':') {
-                    return Err("downgrade with --sql requires <fromrev>:<torev>".to_owned());
-                }
-                let dialect = offline_dialect(&args, &settings)?;
-                let (from, target) = sql_range(&migrator, revision)?;
-                let from: Vec<&str> = from.iter().map(String::as_str).collect();
-                print!("{}", migrator.downgrade_sql(dialect, &from, target).map_err(|e| e.to_string())?);
-                return ok;
-            }
-            if revision.contains(':') {
-                return Err("Range revision not allowed".to_owned());
-            }
-            let pool = connect(database_url(&settings)?).await?;
-            report(&migrator.downgrade(pool.db(), revision).await.map_err(|e| e.to_string())?);
-            ok
-        }
-        Command::Stamp { revisions, purge, sql } => {
-            if *sql {
-                if *purge {
-                    return Err("Can't use --purge with --sql mode".to_owned());
-                }
-                let dialect = offline_dialect(&args, &settings)?;
-                let mut start: Option<&str> = None;
-                let mut targets = Vec::new();
-                for revision in revisions {
-                    let (from, to) = match revision.split_once(':') {
-                        Some((from, to)) => (Some(from), to),
-                        None => (None, revision.as_str()),
-                    };
-                    if let Some(from) = from {
-                        if start.is_some_and(|s| s != from) {
-                            return Err(
-                                "Stamp operation with --sql only supports a single starting revision at a time"
-                                    .to_owned(),
-                            );
-                        }
-                        start = Some(from);
-                    }
-                    targets.push(to);
-                }
-                let from = match start {
-                    Some(start) => graph.resolve_ids(start).map_err(|e| e.to_string())?,
-                    None => Vec::new(),
-                };
-                let from: Vec<&str> = from.iter().map(String::as_str).collect();
-                print!("{}", migrator.stamp_sql(dialect, &from, &targets).map_err(|e| e.to_string())?);
-                return ok;
-            }
-            let pool = connect(database_url(&settings)?).await?;
-            let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
-            report(&migrator.stamp(pool.db(), &targets, *purge).await.map_err(|e| e.to_string())?);
-            ok
-        }
-        Command::EnsureVersion => {
-            let pool = connect(database_url(&settings)?).await?;
-            migrator.ensure_version(pool.db()).await.map_err(|e| e.to_string())?;
-            ok
+            command.run(&migrator, target).await
         }
     }
 }

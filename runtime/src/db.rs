@@ -93,6 +93,24 @@ impl Db<'_> {
         }
     }
 
+    /// The same database for one more call, without giving this one up.
+    pub fn reborrow(&mut self) -> Db<'_> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Db::Postgres(pool) => Db::Postgres(pool),
+            #[cfg(feature = "postgres")]
+            Db::PostgresConnection(conn) => Db::PostgresConnection(conn),
+            #[cfg(feature = "mysql")]
+            Db::MySql(pool) => Db::MySql(pool),
+            #[cfg(feature = "mysql")]
+            Db::MySqlConnection(conn) => Db::MySqlConnection(conn),
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(pool) => Db::Sqlite(pool),
+            #[cfg(feature = "sqlite")]
+            Db::SqliteConnection(conn) => Db::SqliteConnection(conn),
+        }
+    }
+
     /// A connection: a new one from a pool, or the borrowed one.
     pub(crate) async fn acquire(&mut self) -> Result<Conn<'_>, sqlx::Error> {
         Ok(match self {

@@ -55,7 +55,7 @@ impl EmbeddedSet {
     }
 
     /// The migrator over the embedded revisions.
-    pub fn migrator(&self) -> Migrator {
+    pub fn migrator(&'static self) -> Migrator {
         // The build validated these revisions; they can only fail here if
         // the runtime and the macro disagree, which their versions prevent.
         let graph = RevisionGraph::new(self.to_revisions()).unwrap_or_else(|problems| {

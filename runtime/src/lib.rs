@@ -34,6 +34,8 @@
 #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
 compile_error!("enable at least one database backend of retort: features \"postgres\", \"mysql\" or \"sqlite\"");
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod db;
 mod embedded;
 mod error;

@@ -47,6 +47,8 @@ pub struct Migrator {
     pub(crate) graph: Arc<RevisionGraph>,
     pub(crate) table: VersionTable,
     pub(crate) options: Options,
+    /// The set the revisions were embedded from, if they were.
+    pub(crate) embedded: Option<&'static crate::embedded::EmbeddedSet>,
 }
 
 /// One revision of [`Migrator::history`], with whether the database has it.
@@ -126,7 +128,7 @@ impl Migrator {
     /// A migrator over a validated graph, with the default version table and
     /// options.
     pub fn new(graph: RevisionGraph) -> Migrator {
-        Migrator { graph: Arc::new(graph), table: VersionTable::default(), options: Options::default() }
+        Migrator { graph: Arc::new(graph), table: VersionTable::default(), options: Options::default(), embedded: None }
     }
 
     /// Reads and validates a versions directory at run time (the command
@@ -166,6 +168,13 @@ impl Migrator {
     /// The options.
     pub fn options(&self) -> &Options {
         &self.options
+    }
+
+    /// For embedded revisions: the revision files on disk that the binary
+    /// lacks and the embedded ones no longer on disk; `None` when the
+    /// revisions were read at run time.
+    pub fn embedded_drift(&self) -> Option<(Vec<String>, Vec<String>)> {
+        self.embedded.map(|set| set.drift())
     }
 
     /// The heads of the graph (what `heads` upgrades to).
