@@ -118,6 +118,12 @@ def text(script, fields):
         commands.branches(config, verbose=verbose)
     elif what == "show":
         commands.show(config, arg)
+    elif what == "current":
+        # What `alembic current` prints for a database whose rows are `arg`
+        # (the command itself needs a connection; this is its display).
+        rows = ids(arg)
+        for rev in sorted(script.get_all_current(rows), key=lambda r: r.revision):
+            out.write(rev.cmd_format(verbose) + "\n")
     return "OK " + out.getvalue().replace("\\", "\\\\").replace("\n", "\\n")
 
 

@@ -264,6 +264,8 @@ fn retort_plans_exactly_as_alembic_does() {
         assert_eq!(oracle.ask(&format!("dir|{}", dir.display())), "OK");
         tally.compare(&format!("graph {n}: facts"), &oracle.ask("facts"), Ok(facts(&graph)));
 
+        let escape =
+            |text: String| format!("OK {}", text.replace('\\', "\\\\").replace('\n', "\\n")).trim_end().to_owned();
         // States the database can be in: empty, and wherever an upgrade
         // from empty to any revision leaves it.
         let mut states: Vec<Vec<String>> = vec![Vec::new()];
@@ -277,6 +279,18 @@ fn retort_plans_exactly_as_alembic_does() {
         }
         for state in &states {
             let current = state.join(",");
+            // `current`: the lines Alembic prints for these rows.
+            let ours: String = graph
+                .all_current_ids(state)
+                .iter()
+                .filter_map(|row| graph.format_line(row, retort_core::LineFormat::CURRENT, false))
+                .map(|l| l + "\n")
+                .collect();
+            tally.compare_text(
+                &format!("graph {n}: text current {current}"),
+                &oracle.ask(&format!("text|current|{current}|0")),
+                Ok(escape(ours)),
+            );
             for target in targets_for(&generated, &mut rng) {
                 for command in ["upgrade", "downgrade"] {
                     let request = format!("{command}|{current}|{target}");

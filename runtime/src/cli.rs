@@ -232,20 +232,20 @@ impl Command {
                 if *verbose {
                     println!("Current revision(s) for {}:", name.as_deref().unwrap_or("the database"));
                 }
-                for row in &rows {
+                if let Some(row) = rows.iter().find(|r| graph.get(r).is_none()) {
+                    return Err(format!(
+                        "Can't locate revision identified by '{row}': the database is at a revision this binary does not have"
+                    ));
+                }
+                // As Alembic: the tips of what the rows stand for, so a
+                // revision only depended on is listed too.
+                for id in graph.all_current_ids(&rows) {
                     let text = if *verbose {
-                        graph.format_entry(row, false)
+                        graph.format_entry(&id, false)
                     } else {
-                        graph.format_line(row, LineFormat::CURRENT, false)
+                        graph.format_line(&id, LineFormat::CURRENT, false)
                     };
-                    match text {
-                        Some(text) => println!("{text}"),
-                        None => {
-                            return Err(format!(
-                                "Can't locate revision identified by '{row}': the database is at a revision this binary does not have"
-                            ));
-                        }
-                    }
+                    println!("{}", text.unwrap_or_default());
                 }
                 ok
             }

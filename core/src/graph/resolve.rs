@@ -68,6 +68,17 @@ impl RevisionGraph {
         Ok(self.ids(self.get_revision_indices(identifier)?))
     }
 
+    /// What `current` lists for a database at `rows`: the tips of everything
+    /// the rows stand for, through `Revises`, so that a revision only
+    /// depended on is listed too (Alembic's `get_all_current`), sorted.
+    /// Rows naming no revision are left out.
+    pub fn all_current_ids<S: AsRef<str>>(&self, rows: &[S]) -> Vec<String> {
+        let rows: Vec<Idx> = rows.iter().filter_map(|r| self.by_id.get(r.as_ref()).copied()).collect();
+        let mut ids = self.ids(self.all_current(&rows));
+        ids.sort();
+        ids
+    }
+
     /// Splits `label@rest` and resolves the symbolic names.
     pub(super) fn resolve_number<'a>(&self, id: &'a str) -> Result<(Number<'a>, Option<&'a str>), RevisionError> {
         let (label, id) = match id.split_once('@') {
