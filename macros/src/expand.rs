@@ -15,7 +15,11 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
     let krate = match &args.krate {
         Some(path) => match path.parse::<syn::Path>() {
             Ok(path) => quote!(#path),
-            Err(err) => return err.to_compile_error(),
+            Err(err) => {
+                let mut out = err.to_compile_error();
+                out.extend(skeleton(item, &quote!(::retort)));
+                return out;
+            }
         },
         None => quote!(::retort),
     };
@@ -24,7 +28,15 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
             &item.ident,
             "#[retort::migrations] goes on a plain struct: `pub struct Migrations;`",
         );
-        return err.to_compile_error();
+        let mut out = err.to_compile_error();
+        // Keep the item (and, without generics, its API) so that its uses
+        // do not add errors of their own.
+        if item.generics.params.is_empty() {
+            out.extend(skeleton(item, &krate));
+        } else {
+            out.extend(quote!(#item));
+        }
+        return out;
     }
     let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
         let err = syn::Error::new(args.dir.span(), "CARGO_MANIFEST_DIR is not set: build with cargo");

@@ -14,7 +14,9 @@ use sqlx::pool::PoolConnection;
 /// migration lock if a run fails or is cancelled, so the lock cannot leak.
 /// On a borrowed connection retort releases the lock on every error, but a
 /// cancelled or panicking run leaves it to the connection's owner (closing
-/// the connection releases it).
+/// the connection releases it). Do not pass a connection inside a
+/// transaction of your own: retort begins and commits its own transactions
+/// on it, which would commit (MySQL, PostgreSQL) or disturb yours.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Db<'a> {

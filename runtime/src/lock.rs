@@ -21,7 +21,15 @@ impl Lock {
     /// Takes the lock for `table`, waiting at most `timeout`.
     pub(crate) async fn acquire(conn: &mut Conn<'_>, table: &VersionTable, timeout: Duration) -> Result<Lock, Error> {
         let key = table.lock_key();
-        let name = table.lock_name();
+        let name = if conn.dialect() == Dialect::MySql {
+            let database = conn
+                .fetch_strings("SELECT COALESCE(DATABASE(), '')")
+                .await
+                .map_err(|e| Error::database("taking the migration lock", &e))?;
+            table.lock_name_in(database.first().map_or("", String::as_str))
+        } else {
+            String::new()
+        };
         let lock = Lock { key, name };
         let started = Instant::now();
         let mut announced = false;
@@ -66,7 +74,9 @@ impl Lock {
 
     /// Releases the lock. Should that fail, the connection is closed anyway
     /// (it was marked so), which releases the lock on the server.
-    pub(crate) async fn release(self, conn: &mut Conn<'_>) {
+    /// Releases the lock; false when that failed (the caller then closes the
+    /// connection, which releases it on the server).
+    pub(crate) async fn release(self, conn: &mut Conn<'_>) -> bool {
         let result = match conn.dialect() {
             Dialect::Postgres => {
                 conn.fetch_i64(
@@ -76,12 +86,16 @@ impl Lock {
                 .await
             }
             Dialect::MySql => conn.fetch_i64("SELECT CAST(RELEASE_LOCK(?) AS SIGNED)", &[Arg::Text(&self.name)]).await,
-            Dialect::Sqlite => return,
+            Dialect::Sqlite => return true,
         };
         match result {
-            Ok(_) => tracing::debug!("migration lock released"),
+            Ok(_) => {
+                tracing::debug!("migration lock released");
+                true
+            }
             Err(err) => {
-                tracing::warn!(error = %crate::redact::redact(&err.to_string()), "releasing the migration lock failed; closing its connection releases it")
+                tracing::warn!(error = %crate::redact::redact(&err.to_string()), "releasing the migration lock failed; closing its connection releases it");
+                false
             }
         }
     }

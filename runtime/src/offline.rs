@@ -45,21 +45,31 @@ impl Migrator {
         let transactional = dialect != Dialect::MySql;
         let table = &self.table;
         let mut out = String::new();
-        let mut emit = |sql: &str| {
-            out.push_str(sql.trim_end());
-            // Comments end without a semicolon, as Alembic prints them.
-            out.push_str(if sql.starts_with("--") { "\n\n" } else { ";\n\n" });
+        let mut emit_text = |sql: &str, comment: bool| {
+            let sql = sql.trim_end();
+            out.push_str(sql);
+            // Comments end without a semicolon, as Alembic prints them; a
+            // statement whose last line holds a `--` comment gets its
+            // semicolon on a line of its own.
+            let last_line_comment = sql.lines().last().is_some_and(|l| l.contains("--"));
+            out.push_str(if comment {
+                "\n\n"
+            } else if last_line_comment {
+                "\n;\n\n"
+            } else {
+                ";\n\n"
+            });
         };
         if transactional {
-            emit("BEGIN");
+            emit_text("BEGIN", false);
         }
         let mut rows = !from.is_empty();
         // Alembic creates the table before a step that starts from no row.
         for step in &plan.steps {
             if !rows {
-                emit(&table.create(dialect, false));
+                emit_text(&table.create(dialect, false), false);
             }
-            emit(&format!("-- Running {}", step.short_log(&self.graph)));
+            emit_text(&format!("-- Running {}", step.short_log(&self.graph)), true);
             let (rev, upgrade) = match &step.kind {
                 StepKind::Upgrade(id) => (self.graph.get(id), true),
                 StepKind::Downgrade(id) => (self.graph.get(id), false),
@@ -68,29 +78,38 @@ impl Migrator {
             if let Some(rev) = rev {
                 let outside = !rev.transactional && transactional;
                 if outside {
-                    emit("COMMIT");
+                    emit_text("COMMIT", false);
                 }
                 for statement in statements_of(rev, upgrade, dialect) {
-                    emit(&statement.sql);
+                    emit_text(&statement.sql, false);
                 }
                 if outside {
-                    emit("BEGIN");
+                    emit_text("BEGIN", false);
                 }
             }
             for change in &step.changes {
                 let name = table.sql_name(dialect);
-                emit(&match change {
-                    VersionChange::Insert(v) => format!("INSERT INTO {name} (version_num) VALUES ({})", literal(v)),
-                    VersionChange::Update { from, to } => {
-                        format!("UPDATE {name} SET version_num = {} WHERE version_num = {}", literal(to), literal(from))
+                let sql = match change {
+                    VersionChange::Insert(v) => {
+                        format!("INSERT INTO {name} (version_num) VALUES ({})", literal(dialect, v))
                     }
-                    VersionChange::Delete(v) => format!("DELETE FROM {name} WHERE version_num = {}", literal(v)),
-                });
+                    VersionChange::Update { from, to } => {
+                        format!(
+                            "UPDATE {name} SET version_num = {} WHERE version_num = {}",
+                            literal(dialect, to),
+                            literal(dialect, from)
+                        )
+                    }
+                    VersionChange::Delete(v) => {
+                        format!("DELETE FROM {name} WHERE version_num = {}", literal(dialect, v))
+                    }
+                };
+                emit_text(&sql, false);
             }
             rows = !step.heads_after.is_empty();
         }
         if transactional {
-            emit("COMMIT");
+            emit_text("COMMIT", false);
         }
         out
     }

@@ -12,6 +12,20 @@ use crate::error::{Error, shorten};
 use crate::lock::Lock;
 use crate::migrator::{Command, Migrator, Report, StepReport, acquire};
 
+/// A connection that is closed when dropped unless the run marked it clean.
+struct CloseUnlessClean<'c> {
+    conn: Conn<'c>,
+    clean: bool,
+}
+
+impl Drop for CloseUnlessClean<'_> {
+    fn drop(&mut self) {
+        if !self.clean {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
 /// The transaction state of a run.
 struct Tx {
     open: bool,
@@ -30,14 +44,23 @@ impl Migrator {
                 return Ok(report);
             }
         }
-        let mut conn = acquire(&mut db).await?;
-        // Never return a connection that held the lock (or an open
-        // transaction) to the pool: closing it releases both on the server,
-        // whatever happened — an error, a panic, a cancelled future.
-        conn.close_on_drop();
-        let lock = Lock::acquire(&mut conn, &self.table, self.options.lock_timeout).await?;
-        let result = self.apply(&mut conn, command).await;
-        lock.release(&mut conn).await;
+        // The connection that takes the lock goes back to the pool only
+        // when the run left nothing on it: after a panic, a cancelled future,
+        // a failed ROLLBACK or unlock, it is closed, which releases the lock
+        // and any transaction on the server. (Closing it after every run
+        // would also destroy an in-memory SQLite database.)
+        let mut guard = CloseUnlessClean { conn: acquire(&mut db).await?, clean: false };
+        let conn = &mut guard.conn;
+        let lock = match Lock::acquire(conn, &self.table, self.options.lock_timeout).await {
+            Ok(lock) => lock,
+            Err(err) => {
+                guard.clean = true;
+                return Err(err);
+            }
+        };
+        let (result, tx_clean) = self.apply(conn, command).await;
+        let released = lock.release(conn).await;
+        guard.clean = tx_clean && released;
         result
     }
 
@@ -67,30 +90,44 @@ impl Migrator {
         Some(Report { database_ahead: unknown, ..unchanged(rows) })
     }
 
-    async fn apply(&self, conn: &mut Conn<'_>, command: Command<'_>) -> Result<Report, Error> {
+    /// Applies the plan; also says whether the connection was left without
+    /// an open transaction.
+    async fn apply(&self, conn: &mut Conn<'_>, command: Command<'_>) -> (Result<Report, Error>, bool) {
         let dialect = conn.dialect();
         if dialect == Dialect::Sqlite {
             let ms = self.options.lock_timeout.as_millis().min(i32::MAX as u128);
-            exec(conn, &format!("PRAGMA busy_timeout = {ms}"), "setting the SQLite busy timeout").await?;
+            if let Err(err) =
+                exec(conn, &format!("PRAGMA busy_timeout = {ms}"), "setting the SQLite busy timeout").await
+            {
+                return (Err(err), true);
+            }
         }
         let mut tx = Tx { open: false, committed: None };
-        if dialect != Dialect::MySql {
-            self.begin(conn, &mut tx).await?;
+        let mut result = if dialect == Dialect::MySql { Ok(()) } else { self.begin(conn, &mut tx).await };
+        let mut report = None;
+        if result.is_ok() {
+            match self.apply_plan(conn, &mut tx, command).await {
+                Ok(r) => report = Some(r),
+                Err(err) => result = Err(err),
+            }
         }
-        let result = self.apply_plan(conn, &mut tx, command).await;
-        match result {
-            Ok(report) => {
-                if tx.open {
-                    exec(conn, "COMMIT", "committing").await?;
-                }
-                Ok(report)
+        if tx.open && result.is_ok() {
+            if let Err(err) = exec(conn, "COMMIT", "committing").await {
+                result = Err(err);
+            } else {
+                tx.open = false;
             }
-            Err(err) => {
-                if tx.open {
-                    let _ = conn.execute("ROLLBACK").await;
-                }
-                Err(err)
-            }
+        }
+        if tx.open {
+            // A failed step, or a COMMIT that did not go through (SQLite
+            // keeps the transaction open when COMMIT is busy).
+            tx.open = conn.execute("ROLLBACK").await.is_err();
+        }
+        let clean = !tx.open;
+        match (result, report) {
+            (Ok(()), Some(report)) => (Ok(report), clean),
+            (Err(err), _) => (Err(err), clean),
+            (Ok(()), None) => (Err(Error::Database { doing: "migrating".into(), message: "no report".into() }), clean),
         }
     }
 
@@ -109,6 +146,12 @@ impl Migrator {
         exec(conn, &self.table.create(dialect, true), "creating the version table").await?;
         exec(conn, &self.table.create_log(dialect), "creating retort's log table").await?;
         if plan.purge {
+            if dialect == Dialect::MySql {
+                // On MySQL the purge shares the first step's transaction, so
+                // the table is never left empty.
+                exec(conn, "BEGIN", "starting a transaction").await?;
+                tx.open = true;
+            }
             exec(conn, &self.table.delete_all(dialect), "emptying the version table").await?;
         }
         let mut report = Report { heads_before: sorted(rows.clone()), heads_after: Vec::new(), ..Report::default() };
@@ -152,6 +195,13 @@ impl Migrator {
             Some(rev) => statements_of(rev, upgrade, dialect),
             None => Vec::new(),
         };
+        // What to `stamp` after finishing this step by hand: the revision
+        // for an upgrade, what it revises for a downgrade.
+        let finish_with = if upgrade || step.heads_after.is_empty() {
+            rev.map_or_else(|| "base".to_owned(), |r| if upgrade { r.id.clone() } else { "base".to_owned() })
+        } else {
+            step.heads_after.join(" ")
+        };
         let started_at = timestamp(SystemTime::now());
         let started = Instant::now();
         let outside_tx = rev.is_some_and(|r| !r.transactional);
@@ -163,7 +213,7 @@ impl Migrator {
                 unfinished = self.unfinished_since(conn, rev).await?;
                 self.write_log(conn, rev, upgrade, "running", &started_at, Duration::ZERO, "").await?;
             }
-            if let Err(mut err) = self.run_statements(conn, rev, &statements, tx, true).await {
+            if let Err(mut err) = self.run_statements(conn, rev, &statements, tx, true, &finish_with).await {
                 if let (Some(rev), Error::Statement { partial: Some(detail), .. }) = (rev, &mut err) {
                     let _ = self.write_log(conn, rev, upgrade, "failed", &started_at, started.elapsed(), detail).await;
                     if let Some(since) = unfinished {
@@ -175,8 +225,10 @@ impl Migrator {
                 }
                 return Err(err);
             }
-            exec(conn, "BEGIN", "starting a transaction").await?;
-            tx.open = true;
+            if !tx.open {
+                exec(conn, "BEGIN", "starting a transaction").await?;
+                tx.open = true;
+            }
             self.change_rows(conn, &step.changes).await?;
             if let Some(rev) = rev {
                 let status = if upgrade { "applied" } else { "reverted" };
@@ -199,11 +251,11 @@ impl Migrator {
                 tx.open = false;
                 tx.committed = Some(expected.to_vec());
             }
-            self.run_statements(conn, rev, &statements, tx, true).await?;
+            self.run_statements(conn, rev, &statements, tx, true, &finish_with).await?;
             self.begin(conn, tx).await?;
             self.verify_rows(conn, expected).await?;
         } else {
-            self.run_statements(conn, rev, &statements, tx, false).await?;
+            self.run_statements(conn, rev, &statements, tx, false, &finish_with).await?;
         }
         self.change_rows(conn, &step.changes).await?;
         if let Some(rev) = rev {
@@ -251,13 +303,14 @@ impl Migrator {
         statements: &[Statement],
         tx: &Tx,
         autocommit: bool,
+        finish_with: &str,
     ) -> Result<(), Error> {
         let Some(rev) = rev else { return Ok(()) };
         for (index, statement) in statements.iter().enumerate() {
             tracing::debug!(line = statement.line, "{}", shorten(&statement.sql));
             if let Err(err) = conn.execute(&statement.sql).await {
                 let message = crate::redact::redact(&database_message(&err));
-                let partial = self.partial_note(rev, index, statements.len(), tx, autocommit);
+                let partial = self.partial_note(rev, index, statements.len(), tx, autocommit, finish_with);
                 return Err(Error::Statement {
                     revision: rev.id.clone(),
                     path: rev.path.clone(),
@@ -273,13 +326,21 @@ impl Migrator {
 
     /// What stays after statement `index` of `total` failed: nothing when
     /// everything ran in the run's transaction, else what committed.
-    fn partial_note(&self, rev: &Revision, index: usize, total: usize, tx: &Tx, autocommit: bool) -> Option<String> {
+    fn partial_note(
+        &self,
+        rev: &Revision,
+        index: usize,
+        total: usize,
+        tx: &Tx,
+        autocommit: bool,
+        finish_with: &str,
+    ) -> Option<String> {
         let table = self.table.display_name();
         let mut notes = Vec::new();
         if autocommit && index > 0 {
             notes.push(format!(
-                "  statements 1 to {index} of {total} of revision {} ran outside a transaction and stay applied; undo them by hand, or finish the revision by hand and `stamp {}`",
-                rev.id, rev.id
+                "  statements 1 to {index} of {total} of revision {} ran outside a transaction and stay applied; undo them by hand, or finish the step by hand and `stamp {finish_with}`",
+                rev.id
             ));
         } else if autocommit {
             notes.push(format!("  no statement of revision {} ran", rev.id));

@@ -40,8 +40,10 @@ fn param(dialect: Dialect, n: usize) -> String {
     }
 }
 
-/// Quotes a string literal for offline SQL.
-pub(crate) fn literal(value: &str) -> String {
+/// Quotes a string literal for offline SQL in `dialect` (MySQL also reads
+/// backslashes as escapes).
+pub(crate) fn literal(dialect: Dialect, value: &str) -> String {
+    let value = if dialect == Dialect::MySql { value.replace('\\', "\\\\") } else { value.to_owned() };
     format!("'{}'", value.replace('\'', "''"))
 }
 
@@ -193,9 +195,16 @@ impl VersionTable {
 }
 
 impl VersionTable {
-    /// The MySQL `GET_LOCK` name retort holds while migrating this table.
-    pub fn lock_name(&self) -> String {
-        format!("retort_{:016x}", self.lock_key() as u64)
+    /// The MySQL `GET_LOCK` name retort holds while migrating this table in
+    /// `database` (MySQL lock names are server-wide, so the database is part
+    /// of it).
+    pub fn lock_name_in(&self, database: &str) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in format!("retort:{database}:{}", self.display_name()).bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("retort_{hash:016x}")
     }
 }
 

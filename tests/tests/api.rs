@@ -260,3 +260,24 @@ async fn a_single_borrowed_connection_is_enough() {
         db.drop_db().await;
     }
 }
+
+#[tokio::test]
+async fn an_in_memory_sqlite_database_keeps_its_migrations() {
+    // An in-memory database lives as long as one of its connections: the
+    // run must give its connection back, not close it.
+    let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+    let m = Migrator::from_dir(versions(&chain())).unwrap();
+    let report = m.upgrade(&pool, "head").await.unwrap();
+    assert_eq!(report.steps.len(), 3);
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT version_num FROM alembic_version").fetch_all(&pool).await.unwrap();
+    assert_eq!(rows, ["cccc0003"]);
+}
+
+#[test]
+fn offline_sql_ends_a_statement_after_a_trailing_comment() {
+    let revs = vec![Rev::sql("aaaa0001", &[], "INSERT INTO t VALUES (1) -- seed", "DELETE FROM t")];
+    let m = Migrator::from_dir(versions(&revs)).unwrap();
+    let sql = m.upgrade_sql(Dialect::Postgres, &[], "head").unwrap();
+    assert!(sql.contains("INSERT INTO t VALUES (1) -- seed\n;\n"), "{sql}");
+}

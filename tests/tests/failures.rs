@@ -95,6 +95,7 @@ async fn a_database_ahead_of_the_binary_fails_with_alembics_words_unless_allowed
         let lenient = m.clone().with_options(Options { allow_database_ahead: true, ..Options::default() });
         let report = lenient.upgrade(pool.db(), "head").await.unwrap();
         assert_eq!(report.database_ahead, ["ffff0009"]);
+        assert!(lenient.pending(pool.db()).await.unwrap().is_empty(), "a readiness probe stays ready");
         assert!(report.steps.is_empty());
         assert_eq!(pool.versions("alembic_version").await, ["ffff0009"], "nothing touched");
         pool.close().await;

@@ -139,7 +139,10 @@ async fn a_lock_held_too_long_is_a_clear_timeout() {
         let table = m.version_table().clone();
         match backend {
             Backend::Postgres => holder.exec(&format!("SELECT pg_advisory_lock({})", table.lock_key())).await,
-            _ => holder.exec(&format!("SELECT GET_LOCK('{}', 0)", table.lock_name())).await,
+            _ => {
+                let database = holder.strings("SELECT DATABASE()").await;
+                holder.exec(&format!("SELECT GET_LOCK('{}', 0)", table.lock_name_in(&database[0]))).await
+            }
         }
         let pool = db.pool().await;
         let started = Instant::now();
