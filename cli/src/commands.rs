@@ -134,6 +134,17 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
         print!("  Creating directory {} ...", dir.display());
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         println!("  done");
+        let toml = cwd.join("retort.toml");
+        if !toml.exists() && !cwd.join("alembic.ini").exists() {
+            print!("  Generating {} ...", toml.display());
+            let text = format!(
+                "# retort's settings; flags and DATABASE_URL win over them.\ndir = \"{}\"\n# database_url = \"sqlite://app.db\"\nversion_table = \"{}\"\n",
+                dir.display(),
+                settings.version_table
+            );
+            std::fs::write(&toml, text).map_err(|e| format!("cannot write {}: {e}", toml.display()))?;
+            println!("  done");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let migrator = load(&settings)?;

@@ -116,7 +116,11 @@ fn failures_say_failed_exit_255_and_hide_passwords() {
 }
 
 fn retort_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    // Run from the project's root (two levels above the versions).
+    let root = dir.parent().and_then(Path::parent).unwrap();
+    std::fs::create_dir_all(root).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_retort"))
+        .current_dir(root)
         .arg("--dir")
         .arg(dir)
         .args(args)
@@ -138,6 +142,12 @@ fn init_revision_and_merge_write_files_that_check_accepts() {
     let (code, out, _) = retort_in(&dir, &["init"]);
     assert_eq!(code, 0);
     assert!(out.contains("Creating directory"), "{out}");
+    assert!(out.contains("retort.toml ...  done"), "{out}");
+    let toml = std::fs::read_to_string(root.join("retort.toml")).unwrap();
+    assert!(toml.contains(&format!("dir = \"{}\"", dir.display())), "{toml}");
+    // retort.toml is read: no --dir needed from the project's root.
+    let out = Command::new(env!("CARGO_BIN_EXE_retort")).current_dir(&root).arg("heads").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let (code, out, err) = retort_in(&dir, &["revision", "-m", "Create users", "--rev-id", "aaaa00000001"]);
     assert_eq!(code, 0, "{err}");
@@ -214,4 +224,36 @@ fn an_alembic_project_runs_with_no_setup() {
     assert_eq!(run(&["upgrade", "head"]).0, 0);
     assert_eq!(run(&["current"]).1, "5a1f3c9e8d77 (head) (mergepoint)\n");
     std::fs::remove_dir_all(&project).unwrap();
+}
+
+#[test]
+fn scripts_get_json_and_quiet_runs_print_nothing() {
+    let url = sqlite_url("json");
+    let (code, out, _) = retort(&url, &["heads", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("[{\"revision\":\"5a1f3c9e8d77\",\"down_revisions\":[\"3b8f0c1d2e4a\",\"4d2e9a7b5c10\"],\"branch_labels\":[\"reporting\"]"), "{out}");
+    assert!(out.contains("\"head\":true,\"branch_point\":false,\"merge_point\":true,\"current\":false}]"), "{out}");
+    let (code, out, err) = retort(&url, &["upgrade", "27c6a30d7c24", "-q"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    let (code, _, err) = retort(&url, &["upgrade", "head", "-v"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("    line 8: ALTER TABLE orders ADD COLUMN status"), "{err}");
+    let (code, _, _) = retort(&url, &["ensure-version"]);
+    assert_eq!(code, 0);
+    let (_, out, _) = retort(&url, &["current", "--format", "json"]);
+    assert!(out.contains("\"revision\":\"5a1f3c9e8d77\"") && out.contains("\"current\":true"), "{out}");
+    let (_, out, _) = retort(&url, &["history", "--format", "json"]);
+    assert_eq!(out.matches("\"revision\":").count(), 5, "{out}");
+}
+
+#[test]
+fn a_terminal_sees_which_revision_runs_of_how_many_and_how_long() {
+    // `script` (util-linux) gives the command a terminal.
+    let url = sqlite_url("tty");
+    let command = format!("{} --dir {} --database-url {url} upgrade head", env!("CARGO_BIN_EXE_retort"), shop());
+    let out =
+        Command::new("script").args(["-q", "-c", &command, "/dev/null"]).env_remove("DATABASE_URL").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[1/5] Running upgrade  -> 1975ea83b712, Create customers ... done in "), "{text}");
+    assert!(text.contains("[5/5] Running upgrade 3b8f0c1d2e4a, 4d2e9a7b5c10 -> 5a1f3c9e8d77"), "{text}");
 }

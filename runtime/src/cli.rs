@@ -46,24 +46,36 @@ pub enum Command {
         /// Mark the database's current revisions.
         #[arg(short = 'i', long = "indicate-current")]
         indicate_current: bool,
+        /// `text` (Alembic's) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Show the heads.
     Heads {
         /// Show each head in full.
         #[arg(short, long)]
         verbose: bool,
+        /// `text` (Alembic's) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Show the branch points.
     Branches {
         /// Show each branch point in full.
         #[arg(short, long)]
         verbose: bool,
+        /// `text` (Alembic's) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Show the revision(s) an identifier names (`current`: the database's).
     Show {
         /// `head`, an id or prefix, `label@head`, `current`…
         #[arg(allow_hyphen_values = true)]
         rev: String,
+        /// `text` (Alembic's) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Show the database's current revision(s).
     Current {
@@ -73,6 +85,9 @@ pub enum Command {
         /// Fail unless the database is at every head.
         #[arg(long)]
         check_heads: bool,
+        /// `text` (Alembic's) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Upgrade to a later version.
     Upgrade {
@@ -82,6 +97,12 @@ pub enum Command {
         /// Print the SQL instead of running it.
         #[arg(long)]
         sql: bool,
+        /// Print nothing but errors.
+        #[arg(short, long, conflicts_with = "verbose")]
+        quiet: bool,
+        /// Also print each statement as it runs.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Revert to a previous version.
     Downgrade {
@@ -91,6 +112,12 @@ pub enum Command {
         /// Print the SQL instead of running it.
         #[arg(long)]
         sql: bool,
+        /// Print nothing but errors.
+        #[arg(short, long, conflicts_with = "verbose")]
+        quiet: bool,
+        /// Also print each statement as it runs.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Set the version table without running SQL.
     Stamp {
@@ -103,9 +130,25 @@ pub enum Command {
         /// Print the SQL instead of running it.
         #[arg(long)]
         sql: bool,
+        /// Print nothing but errors.
+        #[arg(short, long, conflicts_with = "verbose")]
+        quiet: bool,
+        /// Also print each statement as it runs.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Create the version table if it does not exist.
     EnsureVersion,
+}
+
+/// How read-only commands print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Alembic's text.
+    #[default]
+    Text,
+    /// One JSON document, for scripts.
+    Json,
 }
 
 /// The database a command works on.
@@ -134,9 +177,9 @@ impl Command {
         match self {
             Command::Check | Command::Heads { .. } | Command::Branches { .. } => false,
             Command::History { indicate_current, .. } => *indicate_current,
-            Command::Show { rev } => rev == "current",
+            Command::Show { rev, .. } => rev == "current",
             // A range without --sql is refused before connecting, as Alembic does.
-            Command::Upgrade { sql, revision } | Command::Downgrade { sql, revision } => {
+            Command::Upgrade { sql, revision, .. } | Command::Downgrade { sql, revision, .. } => {
                 !*sql && !revision.contains(':')
             }
             Command::Stamp { sql, .. } => !*sql,
@@ -197,30 +240,56 @@ impl Command {
                 }
                 Ok(if attention { ExitCode::from(1) } else { ExitCode::SUCCESS })
             }
-            Command::History { range, verbose, indicate_current } => {
+            Command::History { range, verbose, indicate_current, format } => {
                 let current = if *indicate_current { migrator.current(db()?).await.map_err(fail)? } else { Vec::new() };
-                print!("{}", graph.history_text(range.as_deref(), *verbose, &current).map_err(|e| e.to_string())?);
-                ok
-            }
-            Command::Heads { verbose } => {
-                print!("{}", graph.heads_text(*verbose));
-                ok
-            }
-            Command::Branches { verbose } => {
-                print!("{}", graph.branches_text(*verbose));
-                ok
-            }
-            Command::Show { rev } if rev == "current" => {
-                for row in migrator.current(db()?).await.map_err(fail)? {
-                    println!("{}", graph.format_entry(&row, false).unwrap_or_default());
+                if *format == Format::Json {
+                    let ids: Vec<String> = graph
+                        .history(range.as_deref())
+                        .map_err(|e| e.to_string())?
+                        .iter()
+                        .map(|r| r.id.clone())
+                        .collect();
+                    println!("{}", json_revisions(migrator, &ids, &current));
+                } else {
+                    print!("{}", graph.history_text(range.as_deref(), *verbose, &current).map_err(|e| e.to_string())?);
                 }
                 ok
             }
-            Command::Show { rev } => {
-                print!("{}", graph.show_text(rev).map_err(|e| e.to_string())?);
+            Command::Heads { verbose, format } => {
+                if *format == Format::Json {
+                    println!("{}", json_revisions(migrator, &graph.heads(), &[]));
+                } else {
+                    print!("{}", graph.heads_text(*verbose));
+                }
                 ok
             }
-            Command::Current { verbose, check_heads } => {
+            Command::Branches { verbose, format } => {
+                if *format == Format::Json {
+                    println!("{}", json_revisions(migrator, &graph.branch_points(), &[]));
+                } else {
+                    print!("{}", graph.branches_text(*verbose));
+                }
+                ok
+            }
+            Command::Show { rev, format } => {
+                let (ids, current) = if rev == "current" {
+                    let rows = migrator.current(db()?).await.map_err(fail)?;
+                    (rows.clone(), rows)
+                } else {
+                    (graph.resolve_ids(rev).map_err(|e| e.to_string())?, Vec::new())
+                };
+                if *format == Format::Json {
+                    println!("{}", json_revisions(migrator, &ids, &current));
+                } else if rev == "current" {
+                    for row in &ids {
+                        println!("{}", graph.format_entry(row, false).unwrap_or_default());
+                    }
+                } else {
+                    print!("{}", graph.show_text(rev).map_err(|e| e.to_string())?);
+                }
+                ok
+            }
+            Command::Current { verbose, check_heads, format } => {
                 let rows = migrator.current(db()?).await.map_err(fail)?;
                 if *check_heads {
                     let mut heads = graph.heads();
@@ -237,6 +306,10 @@ impl Command {
                         "Can't locate revision identified by '{row}': the database is at a revision this binary does not have"
                     ));
                 }
+                if *format == Format::Json {
+                    println!("{}", json_revisions(migrator, &graph.all_current_ids(&rows), &rows));
+                    return ok;
+                }
                 // As Alembic: the tips of what the rows stand for, so a
                 // revision only depended on is listed too.
                 for id in graph.all_current_ids(&rows) {
@@ -249,13 +322,13 @@ impl Command {
                 }
                 ok
             }
-            Command::Upgrade { revision, sql: true } => {
+            Command::Upgrade { revision, sql: true, .. } => {
                 let (from, target) = sql_range(migrator, revision)?;
                 let from: Vec<&str> = from.iter().map(String::as_str).collect();
                 print!("{}", migrator.upgrade_sql(offline_dialect()?, &from, target).map_err(fail)?);
                 ok
             }
-            Command::Downgrade { revision, sql: true } => {
+            Command::Downgrade { revision, sql: true, .. } => {
                 if !revision.contains(':') {
                     return Err("downgrade with --sql requires <fromrev>:<torev>".to_owned());
                 }
@@ -264,10 +337,12 @@ impl Command {
                 print!("{}", migrator.downgrade_sql(offline_dialect()?, &from, target).map_err(fail)?);
                 ok
             }
-            Command::Upgrade { revision, sql: false } | Command::Downgrade { revision, sql: false } => {
+            Command::Upgrade { revision, sql: false, quiet, verbose }
+            | Command::Downgrade { revision, sql: false, quiet, verbose } => {
                 if revision.contains(':') {
                     return Err("Range revision not allowed".to_owned());
                 }
+                let migrator = with_progress(migrator, *quiet, *verbose);
                 let report = if matches!(self, Command::Upgrade { .. }) {
                     migrator.upgrade(db()?, revision).await
                 } else {
@@ -276,7 +351,7 @@ impl Command {
                 log(&report.map_err(fail)?);
                 ok
             }
-            Command::Stamp { revisions, purge, sql: true } => {
+            Command::Stamp { revisions, purge, sql: true, .. } => {
                 if *purge {
                     return Err("Can't use --purge with --sql mode".to_owned());
                 }
@@ -306,9 +381,9 @@ impl Command {
                 print!("{}", migrator.stamp_sql(offline_dialect()?, &from, &targets).map_err(fail)?);
                 ok
             }
-            Command::Stamp { revisions, purge, sql: false } => {
+            Command::Stamp { revisions, purge, sql: false, quiet, verbose } => {
                 let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
-                log(&migrator.stamp(db()?, &targets, *purge).await.map_err(fail)?);
+                log(&with_progress(migrator, *quiet, *verbose).stamp(db()?, &targets, *purge).await.map_err(fail)?);
                 ok
             }
             Command::EnsureVersion => {
@@ -319,17 +394,87 @@ impl Command {
     }
 }
 
-/// Alembic logs each step on stderr; so does retort.
-fn log(report: &Report) {
-    for step in &report.steps {
-        eprintln!("INFO  [retort] Running {}", step.description);
+/// The migrator, telling stderr about each step: on a terminal, which one
+/// of how many runs and how long it took; piped, Alembic's plain log line.
+fn with_progress(migrator: &Migrator, quiet: bool, verbose: bool) -> Migrator {
+    use std::io::{IsTerminal, Write};
+    if quiet {
+        return migrator.clone();
     }
+    let terminal = std::io::stderr().is_terminal();
+    migrator.clone().with_progress(move |event| match *event {
+        crate::Progress::Started { index, total, description } if terminal => {
+            eprint!("[{}/{total}] Running {description} ...", index + 1);
+            let _ = std::io::stderr().flush();
+        }
+        crate::Progress::Started { description, .. } => eprintln!("INFO  [retort] Running {description}"),
+        crate::Progress::Statement { line, sql } if verbose => {
+            if terminal {
+                eprintln!();
+            }
+            eprintln!("    line {line}: {}", crate::error::shorten(sql));
+        }
+        crate::Progress::Finished { duration, .. } if terminal => eprintln!(" done in {:.1} s", duration.as_secs_f64()),
+        _ => {}
+    })
+}
+
+/// A warning when the run did nothing because the database is ahead.
+fn log(report: &Report) {
     if !report.database_ahead.is_empty() {
         eprintln!(
             "WARNING  [retort] the database is at {} which this binary does not know; nothing done",
             report.database_ahead.join(", ")
         );
     }
+}
+
+/// A JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_list(items: &[String]) -> String {
+    format!("[{}]", items.iter().map(|s| json_string(s)).collect::<Vec<_>>().join(","))
+}
+
+/// Revisions as a JSON array of objects, for scripts.
+fn json_revisions(migrator: &Migrator, ids: &[String], current: &[String]) -> String {
+    let graph = migrator.graph();
+    let items: Vec<String> = ids
+        .iter()
+        .filter_map(|id| graph.get(id))
+        .map(|rev| {
+            format!(
+                "{{\"revision\":{},\"down_revisions\":{},\"branch_labels\":{},\"depends_on\":{},\"message\":{},\"path\":{},\"head\":{},\"branch_point\":{},\"merge_point\":{},\"current\":{}}}",
+                json_string(&rev.id),
+                json_list(&rev.down_revisions),
+                json_list(&graph.branch_labels(&rev.id)),
+                json_list(&rev.depends_on),
+                json_string(&rev.message),
+                json_string(&rev.path.display().to_string()),
+                graph.is_real_head(&rev.id),
+                graph.is_branch_point(&rev.id),
+                rev.is_merge_point(),
+                current.contains(&rev.id),
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(","))
 }
 
 /// Splits `start:end` for `--sql`; `start` is a revision or `base`.

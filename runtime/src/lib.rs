@@ -72,7 +72,7 @@ pub use retort_core as core;
 
 pub use db::Db;
 pub use error::Error;
-pub use migrator::{Edited, HistoryEntry, LogEntry, Migrator, Options, Report, StepReport};
+pub use migrator::{Edited, HistoryEntry, LogEntry, Migrator, Options, Progress, ProgressFn, Report, StepReport};
 pub use redact::redact;
 pub use run::timestamp;
 pub use table::{LOG_TABLE, VersionTable};

@@ -42,13 +42,61 @@ impl Default for Options {
 /// println!("now at {}", report.heads_after.join(", "));
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Migrator {
     pub(crate) graph: Arc<RevisionGraph>,
     pub(crate) table: VersionTable,
     pub(crate) options: Options,
     /// The set the revisions were embedded from, if they were.
     pub(crate) embedded: Option<&'static crate::embedded::EmbeddedSet>,
+    /// Told when each step starts and ends.
+    pub(crate) progress: Option<ProgressFn>,
+}
+
+/// A callback told about each step of a run (see [`Migrator::with_progress`]).
+pub type ProgressFn = Arc<dyn Fn(&Progress<'_>) + Send + Sync>;
+
+/// A step of a run starting or ending, for progress displays.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Progress<'a> {
+    /// Step `index` (0-based) of `total` starts.
+    Started {
+        /// Its position.
+        index: usize,
+        /// How many steps the run has.
+        total: usize,
+        /// Alembic's log line for it.
+        description: &'a str,
+    },
+    /// A statement of the current step is about to run.
+    Statement {
+        /// Its line in the revision file.
+        line: u32,
+        /// Its text.
+        sql: &'a str,
+    },
+    /// Step `index` of `total` finished.
+    Finished {
+        /// Its position.
+        index: usize,
+        /// How many steps the run has.
+        total: usize,
+        /// Alembic's log line for it.
+        description: &'a str,
+        /// How long it took.
+        duration: Duration,
+    },
+}
+
+impl std::fmt::Debug for Migrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migrator")
+            .field("revisions", &self.graph.len())
+            .field("table", &self.table)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One revision of [`Migrator::history`], with whether the database has it.
@@ -128,7 +176,13 @@ impl Migrator {
     /// A migrator over a validated graph, with the default version table and
     /// options.
     pub fn new(graph: RevisionGraph) -> Migrator {
-        Migrator { graph: Arc::new(graph), table: VersionTable::default(), options: Options::default(), embedded: None }
+        Migrator {
+            graph: Arc::new(graph),
+            table: VersionTable::default(),
+            options: Options::default(),
+            embedded: None,
+            progress: None,
+        }
     }
 
     /// Reads and validates a versions directory at run time (the command
@@ -146,6 +200,12 @@ impl Migrator {
     /// Puts the version table in `schema` (Alembic's `version_table_schema`).
     pub fn with_version_table_schema(mut self, schema: impl Into<String>) -> Self {
         self.table.schema = Some(schema.into());
+        self
+    }
+
+    /// Calls `progress` as each step of a run starts and ends.
+    pub fn with_progress(mut self, progress: impl Fn(&Progress<'_>) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
         self
     }
 

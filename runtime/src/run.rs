@@ -10,7 +10,7 @@ use tracing::Instrument;
 use crate::db::{Conn, Db};
 use crate::error::{Error, shorten};
 use crate::lock::Lock;
-use crate::migrator::{Command, Migrator, Report, StepReport, acquire};
+use crate::migrator::{Command, Migrator, Progress, Report, StepReport, acquire};
 
 /// A connection that is closed when dropped unless the run marked it clean.
 struct CloseUnlessClean<'c> {
@@ -156,8 +156,12 @@ impl Migrator {
         }
         let mut report = Report { heads_before: sorted(rows.clone()), heads_after: Vec::new(), ..Report::default() };
         let mut expected = if plan.purge { Vec::new() } else { sorted(rows) };
-        for step in &plan.steps {
+        let total = plan.steps.len();
+        for (index, step) in plan.steps.iter().enumerate() {
             let description = self.describe(step);
+            if let Some(progress) = &self.progress {
+                progress(&Progress::Started { index, total, description: &description });
+            }
             let (id, direction) = match &step.kind {
                 StepKind::Upgrade(id) => (id.as_str(), "upgrade"),
                 StepKind::Downgrade(id) => (id.as_str(), "downgrade"),
@@ -168,6 +172,9 @@ impl Migrator {
             self.run_step(conn, tx, step, &expected).instrument(span.clone()).await?;
             let duration = started.elapsed();
             span.in_scope(|| tracing::info!(duration_ms = duration.as_millis() as u64, "done"));
+            if let Some(progress) = &self.progress {
+                progress(&Progress::Finished { index, total, description: &description, duration });
+            }
             expected = step.heads_after.clone();
             report.steps.push(StepReport { description, revision: step.revision_id().map(str::to_owned), duration });
         }
@@ -308,6 +315,9 @@ impl Migrator {
         let Some(rev) = rev else { return Ok(()) };
         for (index, statement) in statements.iter().enumerate() {
             tracing::debug!(line = statement.line, "{}", shorten(&statement.sql));
+            if let Some(progress) = &self.progress {
+                progress(&Progress::Statement { line: statement.line, sql: &statement.sql });
+            }
             if let Err(err) = conn.execute(&statement.sql).await {
                 let message = crate::redact::redact(&database_message(&err));
                 let partial = self.partial_note(rev, index, statements.len(), tx, autocommit, finish_with);
