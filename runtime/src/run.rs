@@ -31,6 +31,9 @@ struct Tx {
     open: bool,
     /// The rows as of the last commit of this run, once something committed.
     committed: Option<Vec<String>>,
+    /// Log rows to write before the next COMMIT (PostgreSQL, SQLite): one
+    /// statement for many revisions instead of one round trip each.
+    log: Vec<[String; 8]>,
 }
 
 impl Migrator {
@@ -102,7 +105,7 @@ impl Migrator {
                 return (Err(err), true);
             }
         }
-        let mut tx = Tx { open: false, committed: None };
+        let mut tx = Tx { open: false, committed: None, log: Vec::new() };
         let mut result = if dialect == Dialect::MySql { Ok(()) } else { self.begin(conn, &mut tx).await };
         let mut report = None;
         if result.is_ok() {
@@ -112,7 +115,9 @@ impl Migrator {
             }
         }
         if tx.open && result.is_ok() {
-            if let Err(err) = exec(conn, "COMMIT", "committing").await {
+            if let Err(err) = self.flush_log(conn, &mut tx).await {
+                result = Err(err);
+            } else if let Err(err) = exec(conn, "COMMIT", "committing").await {
                 result = Err(err);
             } else {
                 tx.open = false;
@@ -254,6 +259,7 @@ impl Migrator {
             // Alembic's autocommit_block: commit what came before, run the
             // revision outside any transaction, then carry on in a new one.
             if tx.open {
+                self.flush_log(conn, tx).await?;
                 exec(conn, "COMMIT", "committing").await?;
                 tx.open = false;
                 tx.committed = Some(expected.to_vec());
@@ -267,12 +273,13 @@ impl Migrator {
         self.change_rows(conn, &step.changes).await?;
         if let Some(rev) = rev {
             let status = if upgrade { "applied" } else { "reverted" };
-            self.write_log(conn, rev, upgrade, status, &started_at, started.elapsed(), "").await?;
+            tx.log.push(self.log_row(rev, upgrade, status, &started_at, started.elapsed(), ""));
         }
         if outside_tx {
             // What ran outside a transaction cannot be rolled back: commit its
             // version-table change at once, so the table never lags behind
             // the schema (Alembic leaves it in the next transaction).
+            self.flush_log(conn, tx).await?;
             exec(conn, "COMMIT", "committing").await?;
             tx.open = false;
             tx.committed = Some(step.heads_after.clone());
@@ -280,6 +287,7 @@ impl Migrator {
                 self.begin(conn, tx).await?;
             }
         } else if self.options.transaction_per_revision {
+            self.flush_log(conn, tx).await?;
             exec(conn, "COMMIT", "committing").await?;
             tx.open = false;
             tx.committed = Some(step.heads_after.clone());
@@ -419,7 +427,43 @@ impl Migrator {
         Ok(())
     }
 
-    /// Records in retort's log what happened to a revision.
+    /// A log row: the version table, the revision, its checksum, which way,
+    /// what became of it, when, how long, and what a failure left.
+    fn log_row(
+        &self,
+        rev: &Revision,
+        upgrade: bool,
+        status: &str,
+        started_at: &str,
+        duration: Duration,
+        detail: &str,
+    ) -> [String; 8] {
+        [
+            self.table.display_name(),
+            rev.id.clone(),
+            rev.checksum_hex(),
+            if upgrade { "upgrade" } else { "downgrade" }.to_owned(),
+            status.to_owned(),
+            started_at.to_owned(),
+            duration.as_millis().to_string(),
+            detail.to_owned(),
+        ]
+    }
+
+    /// Writes the buffered log rows, a hundred to a statement.
+    async fn flush_log(&self, conn: &mut Conn<'_>, tx: &mut Tx) -> Result<(), Error> {
+        let dialect = conn.dialect();
+        for chunk in tx.log.chunks(100) {
+            let sql = self.table.log_upsert(dialect, chunk.len());
+            let args: Vec<&str> = chunk.iter().flat_map(|row| row.iter().map(String::as_str)).collect();
+            conn.execute_with(&sql, &args).await.map_err(|e| Error::database("writing retort's log", &e))?;
+        }
+        tx.log.clear();
+        Ok(())
+    }
+
+    /// Records in retort's log what happened to a revision, at once (MySQL,
+    /// whose markers must survive a failure).
     #[allow(clippy::too_many_arguments)]
     async fn write_log(
         &self,

@@ -153,6 +153,28 @@ impl VersionTable {
         )
     }
 
+    /// One statement writing `rows` log rows, replacing earlier rows of the
+    /// same revisions (PostgreSQL and SQLite: `ON CONFLICT … DO UPDATE`).
+    pub(crate) fn log_upsert(&self, dialect: Dialect, rows: usize) -> String {
+        let integer = if dialect == Dialect::Postgres { "BIGINT" } else { "INTEGER" };
+        let values: Vec<String> = (0..rows)
+            .map(|r| {
+                let p: Vec<String> = (1..=8).map(|k| param(dialect, r * 8 + k)).collect();
+                format!(
+                    "({}, {}, {}, {}, {}, {}, CAST({} AS {integer}), {})",
+                    p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]
+                )
+            })
+            .collect();
+        format!(
+            "INSERT INTO {} (version_table, revision, checksum, direction, status, started_at, duration_ms, detail) VALUES {} \
+             ON CONFLICT (version_table, revision) DO UPDATE SET checksum = excluded.checksum, direction = excluded.direction, \
+             status = excluded.status, started_at = excluded.started_at, duration_ms = excluded.duration_ms, detail = excluded.detail",
+            self.qualified(dialect, LOG_TABLE),
+            values.join(", ")
+        )
+    }
+
     pub(crate) fn log_select(&self, dialect: Dialect) -> String {
         format!(
             "SELECT revision, checksum, direction, status, started_at, detail FROM {} WHERE version_table = {}",
