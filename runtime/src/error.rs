@@ -84,6 +84,21 @@ pub enum Error {
         /// What the table held.
         found: Vec<String>,
     },
+    /// A revision ran outside a transaction while another process moved the
+    /// version table (SQLite, between two write transactions).
+    #[error("revision {revision} ({}) ran outside a transaction, but {table} changed meanwhile (expected {expected:?}, found {found:?}): another process migrated at the same time, so the revision was not recorded; check the schema, then `stamp` the database to what it holds", .path.display())]
+    RanUnrecorded {
+        /// The revision whose statements ran.
+        revision: String,
+        /// Its file.
+        path: PathBuf,
+        /// The version table.
+        table: String,
+        /// What the plan expected.
+        expected: Vec<String>,
+        /// What the table held.
+        found: Vec<String>,
+    },
     /// A database error outside any revision (connecting, the version table).
     #[error("database error while {doing}: {message}")]
     Database {

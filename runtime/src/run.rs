@@ -266,7 +266,18 @@ impl Migrator {
             }
             self.run_statements(conn, rev, &statements, tx, true, &finish_with).await?;
             self.begin(conn, tx).await?;
-            self.verify_rows(conn, expected).await?;
+            match (self.verify_rows(conn, expected).await, rev) {
+                (Err(Error::ConcurrentChange { table, expected, found }), Some(rev)) => {
+                    return Err(Error::RanUnrecorded {
+                        revision: rev.id.clone(),
+                        path: rev.path.clone(),
+                        table,
+                        expected,
+                        found,
+                    });
+                }
+                (result, _) => result?,
+            }
         } else {
             self.run_statements(conn, rev, &statements, tx, false, &finish_with).await?;
         }

@@ -95,3 +95,22 @@ async fn one_transaction_per_revision_keeps_the_revisions_before_a_failure() {
         db.drop_db().await;
     }
 }
+
+#[tokio::test]
+async fn a_table_moved_while_a_non_transactional_revision_ran_is_reported_as_unrecorded() {
+    // SQLite holds no lock between its write transactions; stand in for the
+    // other process with a revision that moves the version table itself.
+    let db = TestDb::create(Backend::Sqlite).await;
+    let pool = db.pool().await;
+    let revs = vec![
+        Rev::table("aaaa0001", &[]),
+        Rev::sql("bbbb0002", &["aaaa0001"], "UPDATE alembic_version SET version_num = 'zzzz9999';", "SELECT 1;")
+            .non_transactional(),
+    ];
+    let m = Migrator::from_dir(versions(&revs)).unwrap();
+    let err = m.upgrade(pool.db(), "head").await.unwrap_err();
+    assert!(matches!(err, retort::Error::RanUnrecorded { ref revision, .. } if revision == "bbbb0002"), "{err:?}");
+    assert!(err.to_string().contains("so the revision was not recorded"), "{err}");
+    pool.close().await;
+    db.drop_db().await;
+}
