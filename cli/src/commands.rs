@@ -29,12 +29,9 @@ impl Pool {
 /// The dialect a URL names, without connecting.
 fn dialect_of(url: &str) -> Result<Dialect, String> {
     let scheme = url.split(':').next().unwrap_or("");
-    match scheme {
-        "postgres" | "postgresql" => Ok(Dialect::Postgres),
-        "mysql" | "mariadb" => Ok(Dialect::MySql),
-        "sqlite" => Ok(Dialect::Sqlite),
-        other => Err(format!("unsupported database URL scheme '{other}': use postgres://, mysql:// or sqlite://")),
-    }
+    scheme
+        .parse::<Dialect>()
+        .map_err(|_| format!("unsupported database URL scheme '{scheme}': use postgres://, mysql:// or sqlite://"))
 }
 
 /// Pool options for a command line: few connections, and a quick failure
@@ -106,8 +103,24 @@ fn create_date() -> String {
     format!("{} {}000", &stamp[..10], &stamp[11..23])
 }
 
-/// Writes a new revision into the versions directory.
-fn write_revision(settings: &Settings, revision: retort::core::generate::NewRevision) -> Result<ExitCode, String> {
+/// Writes a new revision into the versions directory: a fresh id unless
+/// one is given, and today's date.
+fn write_revision(
+    settings: &Settings,
+    rev_id: Option<&str>,
+    message: &str,
+    down_revisions: Vec<String>,
+    branch_labels: &[String],
+    depends_on: Vec<String>,
+) -> Result<ExitCode, String> {
+    let revision = retort::core::generate::NewRevision {
+        id: rev_id.map_or_else(new_id, str::to_owned),
+        message: message.to_owned(),
+        down_revisions,
+        branch_labels: branch_labels.to_vec(),
+        depends_on,
+        create_date: create_date(),
+    };
     if let Err(err) = retort::core::revision::validate_id(&revision.id) {
         return Err(err.to_string());
     }
@@ -179,17 +192,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             for dep in depends_on {
                 deps.extend(graph.resolve_ids(dep).map_err(|e| e.to_string())?);
             }
-            write_revision(
-                &settings,
-                retort::core::generate::NewRevision {
-                    id: rev_id.clone().unwrap_or_else(new_id),
-                    message: message.clone(),
-                    down_revisions: down,
-                    branch_labels: branch_label.clone(),
-                    depends_on: deps,
-                    create_date: create_date(),
-                },
-            )
+            write_revision(&settings, rev_id.as_deref(), message, down, branch_label, deps)
         }
         Command::Merge { revisions, message, branch_label, rev_id } => {
             let mut down: Vec<String> = Vec::new();
@@ -200,17 +203,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                     }
                 }
             }
-            write_revision(
-                &settings,
-                retort::core::generate::NewRevision {
-                    id: rev_id.clone().unwrap_or_else(new_id),
-                    message: message.clone(),
-                    down_revisions: down,
-                    branch_labels: branch_label.clone(),
-                    depends_on: Vec::new(),
-                    create_date: create_date(),
-                },
-            )
+            write_revision(&settings, rev_id.as_deref(), message, down, branch_label, Vec::new())
         }
         Command::Db(command) => {
             let dialect = match &args.dialect {

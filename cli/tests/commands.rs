@@ -9,18 +9,18 @@ fn shop() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/shop/alembic/versions").display().to_string()
 }
 
-fn retort(url: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_retort"))
-        .args(["--dir", &shop(), "--database-url", url])
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
+/// Runs the command: its exit status, stdout and stderr.
+fn output(command: &mut Command) -> (i32, String, String) {
+    let out = command.env_remove("DATABASE_URL").output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+fn retort(url: &str, args: &[&str]) -> (i32, String, String) {
+    output(Command::new(env!("CARGO_BIN_EXE_retort")).args(["--dir", &shop(), "--database-url", url]).args(args))
 }
 
 fn sqlite_url(name: &str) -> String {
@@ -119,19 +119,7 @@ fn retort_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     // Run from the project's root (two levels above the versions).
     let root = dir.parent().and_then(Path::parent).unwrap();
     std::fs::create_dir_all(root).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_retort"))
-        .current_dir(root)
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    output(Command::new(env!("CARGO_BIN_EXE_retort")).current_dir(root).arg("--dir").arg(dir).args(args))
 }
 
 #[test]
@@ -205,19 +193,7 @@ fn an_alembic_project_runs_with_no_setup() {
         "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = sqlite:///app.db\n\n[loggers]\nkeys = root\n",
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_retort"))
-            .args(args)
-            .current_dir(&project)
-            .env_remove("DATABASE_URL")
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| output(Command::new(env!("CARGO_BIN_EXE_retort")).args(args).current_dir(&project));
     let (code, out, err) = run(&["current"]);
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
     assert!(project.join("app.db").exists(), "a missing SQLite file is created, as Alembic does");

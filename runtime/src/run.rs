@@ -106,34 +106,32 @@ impl Migrator {
             }
         }
         let mut tx = Tx { open: false, committed: None, log: Vec::new() };
-        let mut result = if dialect == Dialect::MySql { Ok(()) } else { self.begin(conn, &mut tx).await };
-        let mut report = None;
-        if result.is_ok() {
-            match self.apply_plan(conn, &mut tx, command).await {
-                Ok(r) => report = Some(r),
-                Err(err) => result = Err(err),
-            }
-        }
-        if tx.open && result.is_ok() {
-            if let Err(err) = self.flush_log(conn, &mut tx).await {
-                result = Err(err);
-            } else if let Err(err) = exec(conn, "COMMIT", "committing").await {
-                result = Err(err);
-            } else {
-                tx.open = false;
-            }
-        }
+        let result = self.apply_in_transaction(conn, &mut tx, command).await;
         if tx.open {
             // A failed step, or a COMMIT that did not go through (SQLite
             // keeps the transaction open when COMMIT is busy).
             tx.open = conn.execute("ROLLBACK").await.is_err();
         }
-        let clean = !tx.open;
-        match (result, report) {
-            (Ok(()), Some(report)) => (Ok(report), clean),
-            (Err(err), _) => (Err(err), clean),
-            (Ok(()), None) => (Err(Error::Database { doing: "migrating".into(), message: "no report".into() }), clean),
+        (result, !tx.open)
+    }
+
+    /// Begins (but on MySQL), applies the plan and commits.
+    async fn apply_in_transaction(
+        &self,
+        conn: &mut Conn<'_>,
+        tx: &mut Tx,
+        command: Command<'_>,
+    ) -> Result<Report, Error> {
+        if conn.dialect() != Dialect::MySql {
+            self.begin(conn, tx).await?;
         }
+        let report = self.apply_plan(conn, tx, command).await?;
+        if tx.open {
+            self.flush_log(conn, tx).await?;
+            exec(conn, "COMMIT", "committing").await?;
+            tx.open = false;
+        }
+        Ok(report)
     }
 
     async fn apply_plan(&self, conn: &mut Conn<'_>, tx: &mut Tx, command: Command<'_>) -> Result<Report, Error> {
@@ -487,20 +485,13 @@ impl Migrator {
         detail: &str,
     ) -> Result<(), Error> {
         let dialect = conn.dialect();
-        let table = self.table.display_name();
-        let checksum = rev.checksum_hex();
-        let duration_ms = duration.as_millis().to_string();
-        let direction = if upgrade { "upgrade" } else { "downgrade" };
+        let row = self.log_row(rev, upgrade, status, started_at, duration, detail);
         let doing = "writing retort's log";
-        conn.execute_with(&self.table.log_delete(dialect), &[&table, &rev.id])
+        conn.execute_with(&self.table.log_delete(dialect), &[&row[0], &row[1]])
             .await
             .map_err(|e| Error::database(doing, &e))?;
-        conn.execute_with(
-            &self.table.log_insert(dialect),
-            &[&table, &rev.id, &checksum, direction, status, started_at, &duration_ms, detail],
-        )
-        .await
-        .map_err(|e| Error::database(doing, &e))?;
+        let args: Vec<&str> = row.iter().map(String::as_str).collect();
+        conn.execute_with(&self.table.log_insert(dialect), &args).await.map_err(|e| Error::database(doing, &e))?;
         Ok(())
     }
 }
