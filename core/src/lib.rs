@@ -35,7 +35,7 @@ mod split;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use display::LineFormat;
 pub use error::RevisionError;
-pub use graph::{Plan, RevisionGraph, Step, StepKind, VersionChange};
+pub use graph::{Plan, RevisionGraph, Step, StepKind, VersionChange, net_changes};
 pub use loader::{load_dir, parse_revision_file};
 pub use parse::{HEADER_KEYS, parse_python_revision, parse_sql_revision};
 pub use revision::{Dialect, Revision, Section, SourceKind};

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use common::{GeneratedGraph, Rng};
 use proptest::prelude::*;
-use retort_core::{Plan, RevisionError, RevisionGraph, StepKind};
+use retort_core::{Plan, RevisionError, RevisionGraph, StepKind, VersionChange, net_changes};
 
 fn build(seed: u64, size: usize) -> RevisionGraph {
     let generated = GeneratedGraph::random(&mut Rng::new(seed), size);
@@ -68,6 +68,47 @@ fn check_plan(graph: &RevisionGraph, before: &[String], plan: &Plan) {
     }
 }
 
+/// The rows after applying `changes` to `rows`, each change touching
+/// exactly one row as the runtime checks it.
+fn apply_changes(rows: &[String], changes: &[VersionChange]) -> Vec<String> {
+    let mut rows = rows.to_vec();
+    for change in changes {
+        match change {
+            VersionChange::Insert(v) => {
+                assert!(!rows.contains(v), "{v} inserted twice");
+                rows.push(v.clone());
+            }
+            VersionChange::Delete(v) => {
+                let at = rows.iter().position(|r| r == v).expect("deleted row exists");
+                rows.remove(at);
+            }
+            VersionChange::Update { from, to } => {
+                assert!(!rows.contains(to), "{to} already a row");
+                let at = rows.iter().position(|r| r == from).expect("updated row exists");
+                rows[at] = to.clone();
+            }
+        }
+    }
+    rows.sort();
+    rows
+}
+
+/// A whole-run transaction writes only the net change of its steps: it must
+/// lead where the steps' own changes lead.
+fn check_net_change(plan: &Plan) {
+    let stepwise = plan.steps.iter().fold(plan.heads_before.clone(), |rows, step| apply_changes(&rows, &step.changes));
+    assert_eq!(stepwise, plan.heads_after(), "the steps' own changes do not lead to heads_after");
+    let net = net_changes(&plan.heads_before, &plan.heads_after());
+    assert_eq!(apply_changes(&plan.heads_before, &net), plan.heads_after(), "the net change does not");
+    let changed = plan
+        .heads_before
+        .iter()
+        .filter(|r| !plan.heads_after().contains(r))
+        .count()
+        .max(plan.heads_after().iter().filter(|r| !plan.heads_before.contains(r)).count());
+    assert_eq!(net.len(), changed, "the net change is not the smallest");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
@@ -80,12 +121,19 @@ proptest! {
             other => other.unwrap(),
         };
         check_plan(&graph, &[], &up);
+        check_net_change(&up);
         prop_assert_eq!(up.revision_ids().len(), graph.len());
         let mut real_heads = graph.real_heads();
         real_heads.sort();
         prop_assert_eq!(up.heads_after(), real_heads);
+        // The embedded fast path at head: these rows need nothing more.
+        prop_assert!(graph.plan_upgrade(&up.heads_after(), "heads").unwrap().is_empty());
+        if let Ok(head) = graph.plan_upgrade(&[] as &[&str], "head") {
+            prop_assert!(graph.plan_upgrade(&head.heads_after(), "head").unwrap().is_empty());
+        }
         let down = graph.plan_downgrade(&up.heads_after(), "base").unwrap();
         check_plan(&graph, &up.heads_after(), &down);
+        check_net_change(&down);
         prop_assert!(down.heads_after().is_empty());
         prop_assert_eq!(down.revision_ids().len(), graph.len());
     }
@@ -106,9 +154,11 @@ proptest! {
             other => other.unwrap(),
         };
         check_plan(&graph, &rows, &further);
+        check_net_change(&further);
         let second = &ids[((pick >> 20) % ids.len() as u64) as usize];
         if let Ok(down) = graph.plan_downgrade(&further.heads_after(), second) {
             check_plan(&graph, &further.heads_after(), &down);
+            check_net_change(&down);
         }
     }
 
@@ -134,7 +184,9 @@ proptest! {
         real_heads.sort();
         prop_assert_eq!(stamped.heads_after(), real_heads);
         prop_assert!(stamped.revision_ids().is_empty());
+        check_net_change(&stamped);
         let cleared = graph.plan_stamp(&stamped.heads_after(), &["base"], false).unwrap();
         prop_assert!(cleared.heads_after().is_empty());
+        check_net_change(&cleared);
     }
 }

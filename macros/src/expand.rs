@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
-use retort_core::{Diagnostic, Revision};
+use retort_core::{Diagnostic, Revision, RevisionGraph};
 use syn::{DeriveInput, LitStr};
 
 use crate::args::Args;
@@ -87,13 +87,12 @@ pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
     for err in &errors {
         out.extend(err.to_compile_error());
     }
-    let (revisions, files) = match (&graph, errors.is_empty()) {
-        (Some(graph), true) => (graph.revisions(), files),
-        // A typed skeleton: the same API over nothing, so that one bad file
-        // is one error, not a cascade at every use of the struct.
-        _ => (&[][..], Vec::new()),
-    };
-    out.extend(generate(args, item, &krate, &manifest_dir, &dir, revisions, &files));
+    // Without a valid graph, a typed skeleton: the same API over nothing, so
+    // that one bad file is one error, not a cascade at every use of the struct.
+    let valid = graph.as_ref().filter(|_| errors.is_empty());
+    let files = if valid.is_some() { files } else { Vec::new() };
+    out.extend(generate(args, item, &krate, &manifest_dir, &dir, valid, &files));
+    let revisions = valid.map_or(&[][..], RevisionGraph::revisions);
     if std::env::var_os("RETORT_MACRO_TIMING").is_some() {
         // For the compile-cost benchmark (bench/): how long the expansion took.
         eprintln!(
@@ -119,6 +118,7 @@ pub fn skeleton(item: &DeriveInput, krate: &TokenStream) -> TokenStream {
             fn __retort_set() -> &'static #krate::__private::v1::EmbeddedSet {
                 static EMPTY: #krate::__private::v1::EmbeddedSet = #krate::__private::v1::EmbeddedSet {
                     dir: "", files: &[], revisions: &[], version_table: "alembic_version", version_table_schema: ::core::option::Option::None,
+                    rows_at_head: ::core::option::Option::None, rows_at_heads: &[], migrator: #krate::__private::v1::OnceLock::new(),
                 };
                 &EMPTY
             }
@@ -167,16 +167,16 @@ fn api(krate: &TokenStream) -> TokenStream {
     quote! {
         /// The migrator over the embedded revisions, built on first use.
         pub fn migrator() -> &'static #krate::Migrator {
-            static MIGRATOR: #krate::__private::v1::OnceLock<#krate::Migrator> = #krate::__private::v1::OnceLock::new();
-            MIGRATOR.get_or_init(|| Self::__retort_set().migrator())
+            Self::__retort_set().migrator()
         }
 
-        /// Upgrades the database to `target` (`"head"`, `"heads"`, an id…).
+        /// Upgrades the database to `target` (`"head"`, `"heads"`, an id…);
+        /// at `head` this costs one query.
         pub async fn upgrade<'a>(
             db: impl ::core::convert::Into<#krate::Db<'a>>,
             target: &::core::primitive::str,
         ) -> ::core::result::Result<#krate::Report, #krate::Error> {
-            Self::migrator().upgrade(db, target).await
+            Self::__retort_set().upgrade(db, target).await
         }
 
         /// Downgrades the database to `target` (`"base"`, `"-1"`, an id…).
@@ -218,11 +218,24 @@ fn generate(
     krate: &TokenStream,
     manifest_dir: &Path,
     dir: &Path,
-    revisions: &[Revision],
+    graph: Option<&RevisionGraph>,
     files: &[PathBuf],
 ) -> TokenStream {
     let ident = &item.ident;
-    let revs = revisions.iter().map(|r| revision(krate, r, manifest_dir));
+    let revs = graph.map_or(&[][..], RevisionGraph::revisions).iter().map(|r| revision(krate, r, manifest_dir));
+    // What the version table holds once a database is at `head` / `heads`,
+    // so that a start at head compares one read with these and decodes
+    // nothing.
+    let rows_at =
+        |target: &str| graph.and_then(|g| g.plan_upgrade(&[] as &[&str], target).ok()).map(|p| p.heads_after());
+    let rows_at_head = match rows_at("head") {
+        Some(rows) => {
+            let rows = strs(&rows);
+            quote!(::core::option::Option::Some(#rows))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let rows_at_heads = strs(&rows_at("heads").unwrap_or_default());
     let names: Vec<String> =
         files.iter().filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
     let names = strs(&names);
@@ -245,6 +258,9 @@ fn generate(
                     revisions: &[#(#revs),*],
                     version_table: #table,
                     version_table_schema: #schema,
+                    rows_at_head: #rows_at_head,
+                    rows_at_heads: #rows_at_heads,
+                    migrator: #krate::__private::v1::OnceLock::new(),
                 };
                 &SET
             }

@@ -13,6 +13,8 @@ use crate::table::VersionTable;
 pub use crate::{Db, Error, Report};
 pub use std::sync::OnceLock;
 
+use crate::migrator::{Command, acquire};
+
 /// One embedded revision: what the macro read (in `retort-core`'s compact
 /// text form, see `retort_core::embed`) and the file's text.
 #[derive(Debug)]
@@ -37,6 +39,13 @@ pub struct EmbeddedSet {
     pub version_table: &'static str,
     /// `version_table_schema = "…"`.
     pub version_table_schema: Option<&'static str>,
+    /// The version table's rows once `upgrade head` is done, sorted; `None`
+    /// when `head` does not resolve (several heads).
+    pub rows_at_head: Option<&'static [&'static str]>,
+    /// The version table's rows once `upgrade heads` is done, sorted.
+    pub rows_at_heads: &'static [&'static str],
+    /// The migrator, built on first use.
+    pub migrator: OnceLock<Migrator>,
 }
 
 impl EmbeddedRevision {
@@ -54,17 +63,44 @@ impl EmbeddedSet {
         self.revisions.iter().map(EmbeddedRevision::to_revision).collect()
     }
 
-    /// The migrator over the embedded revisions.
-    pub fn migrator(&'static self) -> Migrator {
-        // The build validated these revisions; they can only fail here if
-        // the runtime and the macro disagree, which their versions prevent.
-        let graph = RevisionGraph::new(self.to_revisions()).unwrap_or_else(|problems| {
-            panic!("retort: the embedded revisions do not validate at run time:\n{problems}")
-        });
-        let mut migrator = Migrator::new(graph);
-        migrator.table =
-            VersionTable { name: self.version_table.to_owned(), schema: self.version_table_schema.map(str::to_owned) };
-        migrator
+    /// The migrator over the embedded revisions, built on first use.
+    pub fn migrator(&'static self) -> &'static Migrator {
+        self.migrator.get_or_init(|| {
+            // The build validated these revisions; they can only fail here if
+            // the runtime and the macro disagree, which their versions prevent.
+            let graph = RevisionGraph::new(self.to_revisions()).unwrap_or_else(|problems| {
+                panic!("retort: the embedded revisions do not validate at run time:\n{problems}")
+            });
+            let mut migrator = Migrator::new(graph);
+            migrator.table = self.version_table();
+            migrator.embedded = Some(self);
+            migrator
+        })
+    }
+
+    fn version_table(&self) -> VersionTable {
+        VersionTable { name: self.version_table.to_owned(), schema: self.version_table_schema.map(str::to_owned) }
+    }
+
+    /// Upgrades to `target`. A database already at `head` or `heads` costs
+    /// one read of the version table, compared with the rows the build
+    /// worked out: the revisions are not even decoded.
+    pub async fn upgrade<'a>(&'static self, db: impl Into<Db<'a>>, target: &str) -> Result<Report, Error> {
+        let mut db = db.into();
+        let at_target = match target {
+            "head" => self.rows_at_head,
+            "heads" => Some(self.rows_at_heads),
+            _ => None,
+        };
+        if let Some(at_target) = at_target.filter(|rows| !rows.is_empty()) {
+            let mut conn = acquire(&mut db).await?;
+            let mut rows = self.version_table().read_rows(&mut conn).await?;
+            rows.sort_unstable();
+            if rows.iter().eq(at_target.iter()) {
+                return Ok(crate::run::unchanged(&rows));
+            }
+        }
+        self.migrator().run(db, Command::Upgrade(target)).await
     }
 
     /// Revision files in the directory on disk that the binary does not

@@ -391,11 +391,7 @@ impl Migrator {
 
     /// The version table's rows; empty when it does not exist.
     pub(crate) async fn read_rows(&self, conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {
-        match conn.fetch_strings(&self.table.select(conn.dialect())).await {
-            Ok(rows) => Ok(rows),
-            Err(err) if is_missing_table(&err) => Ok(Vec::new()),
-            Err(err) => Err(Error::database(format!("reading the version table {}", self.table.display_name()), &err)),
-        }
+        self.table.read_rows(conn).await
     }
 
     /// The plan for `command` from `rows`.

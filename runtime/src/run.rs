@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use retort_core::{Dialect, Revision, Statement, Step, StepKind, VersionChange, split_statements};
+use retort_core::{Dialect, Revision, Statement, Step, StepKind, VersionChange, net_changes, split_statements};
 use tracing::Instrument;
 
 use crate::db::{Conn, Db};
@@ -26,11 +26,22 @@ impl Drop for CloseUnlessClean<'_> {
     }
 }
 
-/// The transaction state of a run.
+/// The transaction state of a run, and the bookkeeping it still owes the
+/// database.
+///
+/// Nobody sees the version table between two steps of one transaction, so
+/// the steps only move `rows`; the net change from `written` is written
+/// before each COMMIT, with the buffered log rows: a run of a thousand
+/// revisions in one transaction costs two statements of bookkeeping, not a
+/// thousand round trips.
 struct Tx {
     open: bool,
     /// The rows as of the last commit of this run, once something committed.
     committed: Option<Vec<String>>,
+    /// The version table's rows as this connection last wrote (or read) them.
+    written: Vec<String>,
+    /// The rows the steps so far lead to, sorted.
+    rows: Vec<String>,
     /// Log rows to write before the next COMMIT (PostgreSQL, SQLite): one
     /// statement for many revisions instead of one round trip each.
     log: Vec<[String; 8]>,
@@ -40,19 +51,19 @@ impl Migrator {
     /// Runs `command`: one read of the version table when there is nothing
     /// to do; otherwise the lock, a second read, and the plan.
     pub(crate) async fn run(&self, mut db: Db<'_>, command: Command<'_>) -> Result<Report, Error> {
-        {
-            let mut conn = acquire(&mut db).await?;
-            let rows = self.read_rows(&mut conn).await?;
-            if let Some(report) = self.nothing_to_do(&rows, command)? {
-                return Ok(report);
-            }
+        // One connection does it all (a second one from the pool would cost
+        // a connect, as the first is not back in the pool yet). It goes back
+        // to the pool only when the run left nothing on it: after a panic, a
+        // cancelled future, a failed ROLLBACK or unlock, it is closed, which
+        // releases the lock and any transaction on the server. (Closing it
+        // after every run would also destroy an in-memory SQLite database.)
+        let mut guard = CloseUnlessClean { conn: acquire(&mut db).await?, clean: true };
+        let conn = &mut guard.conn;
+        let rows = self.read_rows(conn).await?;
+        if let Some(report) = self.nothing_to_do(&rows, command)? {
+            return Ok(report);
         }
-        // The connection that takes the lock goes back to the pool only
-        // when the run left nothing on it: after a panic, a cancelled future,
-        // a failed ROLLBACK or unlock, it is closed, which releases the lock
-        // and any transaction on the server. (Closing it after every run
-        // would also destroy an in-memory SQLite database.)
-        let mut guard = CloseUnlessClean { conn: acquire(&mut db).await?, clean: false };
+        guard.clean = false;
         let conn = &mut guard.conn;
         let lock = match Lock::acquire(conn, &self.table, self.options.lock_timeout).await {
             Ok(lock) => lock,
@@ -105,7 +116,7 @@ impl Migrator {
                 return (Err(err), true);
             }
         }
-        let mut tx = Tx { open: false, committed: None, log: Vec::new() };
+        let mut tx = Tx { open: false, committed: None, written: Vec::new(), rows: Vec::new(), log: Vec::new() };
         let result = self.apply_in_transaction(conn, &mut tx, command).await;
         if tx.open {
             // A failed step, or a COMMIT that did not go through (SQLite
@@ -127,16 +138,14 @@ impl Migrator {
         }
         let report = self.apply_plan(conn, tx, command).await?;
         if tx.open {
-            self.flush_log(conn, tx).await?;
-            exec(conn, "COMMIT", "committing").await?;
-            tx.open = false;
+            self.commit(conn, tx).await?;
         }
         Ok(report)
     }
 
     async fn apply_plan(&self, conn: &mut Conn<'_>, tx: &mut Tx, command: Command<'_>) -> Result<Report, Error> {
         let dialect = conn.dialect();
-        let rows = self.read_rows_in_tx(conn).await?;
+        let rows = sorted(self.read_rows_in_tx(conn).await?);
         if let Some(report) = self.ahead(&rows, command) {
             return Ok(report);
         }
@@ -148,6 +157,8 @@ impl Migrator {
         }
         exec(conn, &self.table.create(dialect, true), "creating the version table").await?;
         exec(conn, &self.table.create_log(dialect), "creating retort's log table").await?;
+        tx.written = rows.clone();
+        tx.rows = rows.clone();
         if plan.purge {
             if dialect == Dialect::MySql {
                 // On MySQL the purge shares the first step's transaction, so
@@ -156,9 +167,10 @@ impl Migrator {
                 tx.open = true;
             }
             exec(conn, &self.table.delete_all(dialect), "emptying the version table").await?;
+            tx.written.clear();
+            tx.rows.clear();
         }
-        let mut report = Report { heads_before: sorted(rows.clone()), heads_after: Vec::new(), ..Report::default() };
-        let mut expected = if plan.purge { Vec::new() } else { sorted(rows) };
+        let mut report = Report { heads_before: rows, heads_after: Vec::new(), ..Report::default() };
         let total = plan.steps.len();
         for (index, step) in plan.steps.iter().enumerate() {
             let description = self.describe(step);
@@ -172,13 +184,12 @@ impl Migrator {
             };
             let span = tracing::info_span!("revision", id, direction, step = %description);
             let started = Instant::now();
-            self.run_step(conn, tx, step, &expected).instrument(span.clone()).await?;
+            self.run_step(conn, tx, step).instrument(span.clone()).await?;
             let duration = started.elapsed();
             span.in_scope(|| tracing::info!(duration_ms = duration.as_millis() as u64, "done"));
             if let Some(progress) = &self.progress {
                 progress(&Progress::Finished { index, total, description: &description, duration });
             }
-            expected = step.heads_after.clone();
             report.steps.push(StepReport { description, revision: step.revision_id().map(str::to_owned), duration });
         }
         report.heads_after = plan.heads_after();
@@ -194,7 +205,7 @@ impl Migrator {
         }
     }
 
-    async fn run_step(&self, conn: &mut Conn<'_>, tx: &mut Tx, step: &Step, expected: &[String]) -> Result<(), Error> {
+    async fn run_step(&self, conn: &mut Conn<'_>, tx: &mut Tx, step: &Step) -> Result<(), Error> {
         let dialect = conn.dialect();
         let (rev, upgrade) = match &step.kind {
             StepKind::Upgrade(id) => (self.graph.get(id), true),
@@ -239,32 +250,27 @@ impl Migrator {
                 exec(conn, "BEGIN", "starting a transaction").await?;
                 tx.open = true;
             }
-            self.change_rows(conn, &step.changes).await?;
+            tx.rows = step.heads_after.clone();
+            self.write_rows(conn, tx).await?;
             if let Some(rev) = rev {
                 let status = if upgrade { "applied" } else { "reverted" };
                 self.write_log(conn, rev, upgrade, status, &started_at, started.elapsed(), "").await?;
             }
-            exec(conn, "COMMIT", "committing").await?;
-            tx.open = false;
-            tx.committed = Some(step.heads_after.clone());
-            return Ok(());
+            return self.commit(conn, tx).await;
         }
         if self.options.transaction_per_revision && !tx.open {
             self.begin(conn, tx).await?;
-            self.verify_rows(conn, expected).await?;
+            self.verify_rows(conn, &tx.rows).await?;
         }
         if outside_tx {
             // Alembic's autocommit_block: commit what came before, run the
             // revision outside any transaction, then carry on in a new one.
             if tx.open {
-                self.flush_log(conn, tx).await?;
-                exec(conn, "COMMIT", "committing").await?;
-                tx.open = false;
-                tx.committed = Some(expected.to_vec());
+                self.commit(conn, tx).await?;
             }
             self.run_statements(conn, rev, &statements, tx, true, &finish_with).await?;
             self.begin(conn, tx).await?;
-            match (self.verify_rows(conn, expected).await, rev) {
+            match (self.verify_rows(conn, &tx.rows).await, rev) {
                 (Err(Error::ConcurrentChange { table, expected, found }), Some(rev)) => {
                     return Err(Error::RanUnrecorded {
                         revision: rev.id.clone(),
@@ -279,7 +285,7 @@ impl Migrator {
         } else {
             self.run_statements(conn, rev, &statements, tx, false, &finish_with).await?;
         }
-        self.change_rows(conn, &step.changes).await?;
+        tx.rows = step.heads_after.clone();
         if let Some(rev) = rev {
             let status = if upgrade { "applied" } else { "reverted" };
             tx.log.push(self.log_row(rev, upgrade, status, &started_at, started.elapsed(), ""));
@@ -288,19 +294,24 @@ impl Migrator {
             // What ran outside a transaction cannot be rolled back: commit its
             // version-table change at once, so the table never lags behind
             // the schema (Alembic leaves it in the next transaction).
-            self.flush_log(conn, tx).await?;
-            exec(conn, "COMMIT", "committing").await?;
-            tx.open = false;
-            tx.committed = Some(step.heads_after.clone());
+            self.commit(conn, tx).await?;
             if !self.options.transaction_per_revision {
                 self.begin(conn, tx).await?;
             }
         } else if self.options.transaction_per_revision {
-            self.flush_log(conn, tx).await?;
-            exec(conn, "COMMIT", "committing").await?;
-            tx.open = false;
-            tx.committed = Some(step.heads_after.clone());
+            self.commit(conn, tx).await?;
         }
+        Ok(())
+    }
+
+    /// Writes what the transaction owes (the version table's net change,
+    /// then the buffered log rows) and commits.
+    async fn commit(&self, conn: &mut Conn<'_>, tx: &mut Tx) -> Result<(), Error> {
+        self.write_rows(conn, tx).await?;
+        self.flush_log(conn, tx).await?;
+        exec(conn, "COMMIT", "committing").await?;
+        tx.open = false;
+        tx.committed = Some(tx.rows.clone());
         Ok(())
     }
 
@@ -406,13 +417,14 @@ impl Migrator {
         Ok(())
     }
 
-    /// Applies a step's version-table changes, each checked to touch exactly
-    /// one row, as Alembic checks them.
-    async fn change_rows(&self, conn: &mut Conn<'_>, changes: &[VersionChange]) -> Result<(), Error> {
+    /// Takes the version table from the rows last written to the rows the
+    /// steps lead to, each change checked to touch exactly one row, as
+    /// Alembic checks its own.
+    async fn write_rows(&self, conn: &mut Conn<'_>, tx: &mut Tx) -> Result<(), Error> {
         let dialect = conn.dialect();
         let table = self.table.display_name();
-        for change in changes {
-            let (sql, args, action) = match change {
+        for change in net_changes(&tx.written, &tx.rows) {
+            let (sql, args, action) = match &change {
                 VersionChange::Insert(v) => (self.table.insert(dialect), vec![v.as_str()], None),
                 VersionChange::Update { from, to } => (
                     self.table.update(dialect),
@@ -433,6 +445,7 @@ impl Migrator {
                 return Err(Error::RowCount { action, table: table.clone(), found });
             }
         }
+        tx.written.clone_from(&tx.rows);
         Ok(())
     }
 
@@ -519,7 +532,7 @@ fn database_message(err: &sqlx::Error) -> String {
     }
 }
 
-fn unchanged(rows: &[String]) -> Report {
+pub(crate) fn unchanged(rows: &[String]) -> Report {
     let rows = sorted(rows.to_vec());
     Report { heads_before: rows.clone(), heads_after: rows, ..Report::default() }
 }

@@ -3,6 +3,9 @@
 
 use retort_core::Dialect;
 
+use crate::db::{Conn, is_missing_table};
+use crate::error::Error;
+
 /// Where the version table is: its name (Alembic's `version_table`,
 /// `alembic_version` by default) and optional schema
 /// (`version_table_schema`). Several migration sets can share a database,
@@ -86,6 +89,15 @@ impl VersionTable {
 
     pub(crate) fn select(&self, dialect: Dialect) -> String {
         format!("SELECT version_num FROM {}", self.sql_name(dialect))
+    }
+
+    /// The table's rows; empty when it does not exist.
+    pub(crate) async fn read_rows(&self, conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {
+        match conn.fetch_strings(&self.select(conn.dialect())).await {
+            Ok(rows) => Ok(rows),
+            Err(err) if is_missing_table(&err) => Ok(Vec::new()),
+            Err(err) => Err(Error::database(format!("reading the version table {}", self.display_name()), &err)),
+        }
     }
 
     pub(crate) fn insert(&self, dialect: Dialect) -> String {

@@ -18,6 +18,7 @@ use crate::diagnostic::Diagnostics;
 use crate::revision::Revision;
 
 pub use plan::{Plan, Step, StepKind, VersionChange};
+pub use rows::net_changes;
 
 /// A revision's place in the graph: its index in load order.
 type Idx = usize;

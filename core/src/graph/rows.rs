@@ -199,3 +199,35 @@ pub(super) fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids.sort_unstable();
     ids
 }
+
+/// The fewest row changes that take a version table holding `before` to
+/// `after`: a row that goes and one that comes pair up as an UPDATE (as
+/// Alembic moves a head), the rest are DELETEs and INSERTs.
+///
+/// Inside one transaction nobody sees the rows between two steps, so a run
+/// that applies many revisions in one transaction writes only this net
+/// change before it commits instead of every step's changes.
+///
+/// ```
+/// use retort_core::{VersionChange, net_changes};
+/// let before = ["a".to_owned()];
+/// let after = ["c".to_owned(), "d".to_owned()];
+/// assert_eq!(
+///     net_changes(&before, &after),
+///     [VersionChange::Update { from: "a".into(), to: "c".into() }, VersionChange::Insert("d".into())],
+/// );
+/// assert!(net_changes(&after, &after).is_empty());
+/// ```
+pub fn net_changes(before: &[String], after: &[String]) -> Vec<VersionChange> {
+    let gone = sorted(before.iter().filter(|r| !after.contains(r)).cloned().collect());
+    let came = sorted(after.iter().filter(|r| !before.contains(r)).cloned().collect());
+    let paired = gone.len().min(came.len());
+    let mut changes: Vec<VersionChange> = gone[..paired]
+        .iter()
+        .zip(&came[..paired])
+        .map(|(from, to)| VersionChange::Update { from: from.clone(), to: to.clone() })
+        .collect();
+    changes.extend(gone[paired..].iter().cloned().map(VersionChange::Delete));
+    changes.extend(came[paired..].iter().cloned().map(VersionChange::Insert));
+    changes
+}
