@@ -82,10 +82,34 @@ fn decode_sections(s: &str, text: &str) -> Option<Vec<Section>> {
             let line: u32 = parts.next()?.parse().ok()?;
             let count: usize = parts.next()?.parse().ok()?;
             let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-            let lines: Vec<&str> = text.lines().skip(line.checked_sub(1)? as usize).take(count).collect();
-            Some(Section { dialect, line, sql: lines.join("\n") })
+            Some(Section { dialect, line, sql: lines_of(text, line.checked_sub(1)? as usize, count) })
         })
         .collect()
+}
+
+/// Lines `first..first + count` (0-based) of `text`, joined with `\n`: what
+/// `text.lines().skip(first).take(count)` joined would give, without
+/// walking the file line by line for every section.
+fn lines_of(text: &str, first: usize, count: usize) -> String {
+    let mut start = 0;
+    for _ in 0..first {
+        match text[start..].find('\n') {
+            Some(at) => start += at + 1,
+            None => return String::new(),
+        }
+    }
+    let mut end = start;
+    for _ in 0..count {
+        if end == text.len() {
+            break;
+        }
+        end = text[end..].find('\n').map_or(text.len(), |at| end + at + 1);
+    }
+    let mut lines = &text[start..end];
+    if let Some(stripped) = lines.strip_suffix('\n') {
+        lines = stripped.strip_suffix('\r').unwrap_or(stripped);
+    }
+    if lines.contains('\r') { lines.replace("\r\n", "\n") } else { lines.to_owned() }
 }
 
 /// Reads back what [`encode`] wrote, with the revision file's `text`.
@@ -162,6 +186,19 @@ mod tests {
             "\u{feff}-- Crlf\r\n-- Revision ID: aaaa0001\r\n\r\n-- upgrade\r\nSELECT 1;\r\n\r\n-- downgrade\r\nSELECT 2;",
         );
         round_trip("v/x.py", "\"\"\"Python\n\nmore\"\"\"\nrevision = 'ab12cd'\ndown_revision = ('a', 'b')\n");
+    }
+
+    #[test]
+    fn sections_are_cut_as_lines_would_cut_them() {
+        let texts = ["", "a", "a\n", "a\nb", "a\r\nb\r\n", "a\r\n\r\nb\rc\r\nd", "\n\n\nx\n", "a\nb\r"];
+        for text in texts {
+            for first in 0..6 {
+                for count in 0..6 {
+                    let expected: Vec<&str> = text.lines().skip(first).take(count).collect();
+                    assert_eq!(lines_of(text, first, count), expected.join("\n"), "{text:?} {first} {count}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -230,8 +230,21 @@ impl Revision {
     }
 
     /// The checksum as 64 lower-case hex digits.
+    ///
+    /// ```
+    /// let mut rev = retort_core::Revision::new("ae1027a6acf", None::<&str>);
+    /// rev.checksum[0] = 0xa5;
+    /// rev.checksum[31] = 0x0f;
+    /// assert_eq!(rev.checksum_hex(), format!("a5{}0f", "0".repeat(60)));
+    /// ```
     pub fn checksum_hex(&self) -> String {
-        self.checksum.iter().map(|b| format!("{b:02x}")).collect()
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(64);
+        for byte in self.checksum {
+            hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+            hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+        }
+        hex
     }
 }
 

@@ -231,21 +231,14 @@ impl Conn<'_> {
         })
     }
 
-    /// The first column of every row, as text.
+    /// The first column of every row, as text: one round trip, no prepared
+    /// statement.
     pub(crate) async fn fetch_strings(&mut self, sql: &str) -> Result<Vec<String>, sqlx::Error> {
-        let sql = AssertSqlSafe(sql.to_owned());
-        on_conn!(self, c => sqlx::query_scalar::<_, String>(sql).fetch_all(&mut *c).await)
-    }
-
-    /// The first column of every row of a query with text parameters.
-    pub(crate) async fn fetch_strings_with(&mut self, sql: &str, args: &[&str]) -> Result<Vec<String>, sqlx::Error> {
+        use sqlx::Row;
         let sql = AssertSqlSafe(sql.to_owned());
         on_conn!(self, c => {
-            let mut query = sqlx::query_scalar::<_, String>(sql);
-            for arg in args {
-                query = query.bind(arg.to_string());
-            }
-            query.fetch_all(&mut *c).await
+            let rows = sqlx::raw_sql(sql).fetch_all(&mut *c).await?;
+            rows.iter().map(|row| row.try_get::<String, _>(0)).collect()
         })
     }
 
@@ -269,28 +262,6 @@ impl Conn<'_> {
                 .collect()
         })
     }
-
-    /// A one-value query returning an integer (lock functions).
-    pub(crate) async fn fetch_i64(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<i64>, sqlx::Error> {
-        let sql = AssertSqlSafe(sql.to_owned());
-        on_conn!(self, c => {
-            let mut query = sqlx::query_scalar::<_, Option<i64>>(sql);
-            for arg in args {
-                query = match *arg {
-                    Arg::Int(i) => query.bind(i),
-                    Arg::Text(t) => query.bind(t.to_owned()),
-                };
-            }
-            query.fetch_one(&mut *c).await
-        })
-    }
-}
-
-/// A bound parameter of [`Conn::fetch_i64`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Arg<'a> {
-    Int(i64),
-    Text(&'a str),
 }
 
 /// True when `err` says the table (or its schema) does not exist.

@@ -87,20 +87,18 @@ impl EmbeddedSet {
     /// worked out: the revisions are not even decoded.
     pub async fn upgrade<'a>(&'static self, db: impl Into<Db<'a>>, target: &str) -> Result<Report, Error> {
         let mut db = db.into();
+        let mut conn = acquire(&mut db).await?;
+        let mut rows = self.version_table().read_rows(&mut conn).await?;
+        rows.sort_unstable();
         let at_target = match target {
             "head" => self.rows_at_head,
             "heads" => Some(self.rows_at_heads),
             _ => None,
         };
-        if let Some(at_target) = at_target.filter(|rows| !rows.is_empty()) {
-            let mut conn = acquire(&mut db).await?;
-            let mut rows = self.version_table().read_rows(&mut conn).await?;
-            rows.sort_unstable();
-            if rows.iter().eq(at_target.iter()) {
-                return Ok(crate::run::unchanged(&rows));
-            }
+        if at_target.is_some_and(|at| !at.is_empty() && rows.iter().eq(at.iter())) {
+            return Ok(crate::run::unchanged(&rows));
         }
-        self.migrator().run(db, Command::Upgrade(target)).await
+        self.migrator().run_from(conn, &rows, Command::Upgrade(target)).await
     }
 
     /// Revision files in the directory on disk that the binary does not

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use retort_core::Dialect;
 
-use crate::db::{Arg, Conn};
+use crate::db::Conn;
 use crate::error::Error;
 use crate::table::VersionTable;
 
@@ -50,45 +50,34 @@ impl Lock {
     }
 
     async fn try_acquire(&self, conn: &mut Conn<'_>, started: Instant, timeout: Duration) -> Result<bool, Error> {
-        let got = match conn.dialect() {
+        // The key and the name are retort's own (a number, hex digits), so
+        // they are written into the statement: one round trip, no prepare.
+        let sql = match conn.dialect() {
             Dialect::Postgres => {
-                conn.fetch_i64(
-                    "SELECT CAST(CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END AS BIGINT)",
-                    &[Arg::Int(self.key)],
-                )
-                .await
+                format!("SELECT CASE WHEN pg_try_advisory_lock({}) THEN '1' ELSE '0' END", self.key)
             }
             Dialect::MySql => {
                 // GET_LOCK waits by itself, in whole seconds.
-                let left = timeout.saturating_sub(started.elapsed()).as_secs().min(1) as i64;
-                conn.fetch_i64("SELECT CAST(GET_LOCK(?, ?) AS SIGNED)", &[Arg::Text(&self.name), Arg::Int(left)]).await
+                let left = timeout.saturating_sub(started.elapsed()).as_secs().min(1);
+                format!("SELECT COALESCE(CAST(GET_LOCK('{}', {left}) AS CHAR), '0')", self.name)
             }
             Dialect::Sqlite => return Ok(true),
         };
-        match got {
-            Ok(Some(1)) => Ok(true),
-            Ok(_) => Ok(false),
+        match conn.fetch_strings(&sql).await {
+            Ok(got) => Ok(got.first().is_some_and(|g| g == "1")),
             Err(err) => Err(Error::database("taking the migration lock", &err)),
         }
     }
 
-    /// Releases the lock. Should that fail, the connection is closed anyway
-    /// (it was marked so), which releases the lock on the server.
     /// Releases the lock; false when that failed (the caller then closes the
     /// connection, which releases it on the server).
     pub(crate) async fn release(self, conn: &mut Conn<'_>) -> bool {
-        let result = match conn.dialect() {
-            Dialect::Postgres => {
-                conn.fetch_i64(
-                    "SELECT CAST(CASE WHEN pg_advisory_unlock($1) THEN 1 ELSE 0 END AS BIGINT)",
-                    &[Arg::Int(self.key)],
-                )
-                .await
-            }
-            Dialect::MySql => conn.fetch_i64("SELECT CAST(RELEASE_LOCK(?) AS SIGNED)", &[Arg::Text(&self.name)]).await,
+        let sql = match conn.dialect() {
+            Dialect::Postgres => format!("SELECT CAST(pg_advisory_unlock({}) AS TEXT)", self.key),
+            Dialect::MySql => format!("SELECT CAST(RELEASE_LOCK('{}') AS CHAR)", self.name),
             Dialect::Sqlite => return true,
         };
-        match result {
+        match conn.execute(&sql).await {
             Ok(_) => {
                 tracing::debug!("migration lock released");
                 true

@@ -373,22 +373,6 @@ impl Migrator {
         Ok(())
     }
 
-    /// The version table's rows inside a transaction: PostgreSQL aborts a
-    /// transaction on any error, so there the table is looked up first.
-    pub(crate) async fn read_rows_in_tx(&self, conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {
-        if conn.dialect() == Dialect::Postgres {
-            let name = self.table.sql_name(Dialect::Postgres);
-            let found = conn
-                .fetch_strings_with("SELECT COALESCE(CAST(to_regclass($1) AS TEXT), '')", &[&name])
-                .await
-                .map_err(|e| Error::database("looking up the version table", &e))?;
-            if found.first().is_none_or(|f| f.is_empty()) {
-                return Ok(Vec::new());
-            }
-        }
-        self.read_rows(conn).await
-    }
-
     /// The version table's rows; empty when it does not exist.
     pub(crate) async fn read_rows(&self, conn: &mut Conn<'_>) -> Result<Vec<String>, Error> {
         self.table.read_rows(conn).await

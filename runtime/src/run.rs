@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use retort_core::{Dialect, Revision, Statement, Step, StepKind, VersionChange, net_changes, split_statements};
+use retort_core::{Dialect, Plan, Revision, Statement, Step, StepKind, VersionChange, net_changes, split_statements};
 use tracing::Instrument;
 
 use crate::db::{Conn, Db};
@@ -32,10 +32,13 @@ impl Drop for CloseUnlessClean<'_> {
 /// Nobody sees the version table between two steps of one transaction, so
 /// the steps only move `rows`; the net change from `written` is written
 /// before each COMMIT, with the buffered log rows: a run of a thousand
-/// revisions in one transaction costs two statements of bookkeeping, not a
-/// thousand round trips.
-struct Tx {
+/// revisions in one transaction costs a few statements of bookkeeping, not
+/// a thousand round trips.
+struct Tx<'g> {
     open: bool,
+    /// The version table and retort's log exist (they are created when first
+    /// written on SQLite, up front elsewhere).
+    tables_ready: bool,
     /// The rows as of the last commit of this run, once something committed.
     committed: Option<Vec<String>>,
     /// The version table's rows as this connection last wrote (or read) them.
@@ -44,26 +47,48 @@ struct Tx {
     rows: Vec<String>,
     /// Log rows to write before the next COMMIT (PostgreSQL, SQLite): one
     /// statement for many revisions instead of one round trip each.
-    log: Vec<[String; 8]>,
+    log: Vec<LogRow<'g>>,
+}
+
+/// A revision that ran, for retort's log.
+struct LogRow<'g> {
+    rev: &'g Revision,
+    upgrade: bool,
+    started_at: String,
+    duration: Duration,
 }
 
 impl Migrator {
     /// Runs `command`: one read of the version table when there is nothing
     /// to do; otherwise the lock, a second read, and the plan.
     pub(crate) async fn run(&self, mut db: Db<'_>, command: Command<'_>) -> Result<Report, Error> {
-        // One connection does it all (a second one from the pool would cost
-        // a connect, as the first is not back in the pool yet). It goes back
-        // to the pool only when the run left nothing on it: after a panic, a
-        // cancelled future, a failed ROLLBACK or unlock, it is closed, which
-        // releases the lock and any transaction on the server. (Closing it
-        // after every run would also destroy an in-memory SQLite database.)
-        let mut guard = CloseUnlessClean { conn: acquire(&mut db).await?, clean: true };
-        let conn = &mut guard.conn;
-        let rows = self.read_rows(conn).await?;
-        if let Some(report) = self.nothing_to_do(&rows, command)? {
+        let mut conn = acquire(&mut db).await?;
+        let rows = self.read_rows(&mut conn).await?;
+        self.run_from(conn, &rows, command).await
+    }
+
+    /// Runs `command` on `conn`, whose version table was just read as
+    /// `rows`. One connection does it all: a second one from the pool would
+    /// cost a connect, as the first is not back in the pool yet.
+    pub(crate) async fn run_from(
+        &self,
+        conn: Conn<'_>,
+        rows: &[String],
+        command: Command<'_>,
+    ) -> Result<Report, Error> {
+        if let Some(report) = self.ahead(rows, command) {
             return Ok(report);
         }
-        guard.clean = false;
+        let plan = self.plan(rows, command)?;
+        if plan.is_empty() {
+            return Ok(unchanged(rows));
+        }
+        // The connection goes back to the pool only when the run left
+        // nothing on it: after a panic, a cancelled future, a failed ROLLBACK
+        // or unlock, it is closed, which releases the lock and any
+        // transaction on the server. (Closing it after every run would also
+        // destroy an in-memory SQLite database.)
+        let mut guard = CloseUnlessClean { conn, clean: false };
         let conn = &mut guard.conn;
         let lock = match Lock::acquire(conn, &self.table, self.options.lock_timeout).await {
             Ok(lock) => lock,
@@ -72,20 +97,10 @@ impl Migrator {
                 return Err(err);
             }
         };
-        let (result, tx_clean) = self.apply(conn, command).await;
+        let (result, tx_clean) = self.apply(conn, command, plan).await;
         let released = lock.release(conn).await;
         guard.clean = tx_clean && released;
         result
-    }
-
-    /// A report when the database needs nothing (or is ahead and that is
-    /// allowed).
-    fn nothing_to_do(&self, rows: &[String], command: Command<'_>) -> Result<Option<Report>, Error> {
-        if let Some(report) = self.ahead(rows, command) {
-            return Ok(Some(report));
-        }
-        let plan = self.plan(rows, command)?;
-        Ok(plan.is_empty().then(|| unchanged(rows)))
     }
 
     fn ahead(&self, rows: &[String], command: Command<'_>) -> Option<Report> {
@@ -104,9 +119,9 @@ impl Migrator {
         Some(Report { database_ahead: unknown, ..unchanged(rows) })
     }
 
-    /// Applies the plan; also says whether the connection was left without
-    /// an open transaction.
-    async fn apply(&self, conn: &mut Conn<'_>, command: Command<'_>) -> (Result<Report, Error>, bool) {
+    /// Applies `command` (planned as `planned` before the lock); also says
+    /// whether the connection was left without an open transaction.
+    async fn apply(&self, conn: &mut Conn<'_>, command: Command<'_>, planned: Plan) -> (Result<Report, Error>, bool) {
         let dialect = conn.dialect();
         if dialect == Dialect::Sqlite {
             let ms = self.options.lock_timeout.as_millis().min(i32::MAX as u128);
@@ -116,8 +131,15 @@ impl Migrator {
                 return (Err(err), true);
             }
         }
-        let mut tx = Tx { open: false, committed: None, written: Vec::new(), rows: Vec::new(), log: Vec::new() };
-        let result = self.apply_in_transaction(conn, &mut tx, command).await;
+        let mut tx = Tx {
+            open: false,
+            tables_ready: false,
+            committed: None,
+            written: Vec::new(),
+            rows: Vec::new(),
+            log: Vec::new(),
+        };
+        let result = self.apply_in_transaction(conn, &mut tx, command, planned).await;
         if tx.open {
             // A failed step, or a COMMIT that did not go through (SQLite
             // keeps the transaction open when COMMIT is busy).
@@ -127,36 +149,50 @@ impl Migrator {
     }
 
     /// Begins (but on MySQL), applies the plan and commits.
-    async fn apply_in_transaction(
-        &self,
+    async fn apply_in_transaction<'g>(
+        &'g self,
         conn: &mut Conn<'_>,
-        tx: &mut Tx,
+        tx: &mut Tx<'g>,
         command: Command<'_>,
+        planned: Plan,
     ) -> Result<Report, Error> {
         if conn.dialect() != Dialect::MySql {
             self.begin(conn, tx).await?;
         }
-        let report = self.apply_plan(conn, tx, command).await?;
+        let report = self.apply_plan(conn, tx, command, planned).await?;
         if tx.open {
             self.commit(conn, tx).await?;
         }
         Ok(report)
     }
 
-    async fn apply_plan(&self, conn: &mut Conn<'_>, tx: &mut Tx, command: Command<'_>) -> Result<Report, Error> {
+    /// Reads the version table again under the lock, and runs the plan for
+    /// what it holds now (usually what `planned` was made for).
+    async fn apply_plan<'g>(
+        &'g self,
+        conn: &mut Conn<'_>,
+        tx: &mut Tx<'g>,
+        command: Command<'_>,
+        planned: Plan,
+    ) -> Result<Report, Error> {
         let dialect = conn.dialect();
-        let rows = sorted(self.read_rows_in_tx(conn).await?);
+        if dialect != Dialect::Sqlite {
+            // The tables first, so that reading them cannot fail: a failed
+            // statement aborts a PostgreSQL transaction. (SQLite creates
+            // them when they are first written: every ALTER TABLE of the run
+            // re-reads the whole schema, theirs included.)
+            self.create_tables(conn, tx).await?;
+        }
+        let rows = sorted(self.read_rows(conn).await?);
         if let Some(report) = self.ahead(&rows, command) {
             return Ok(report);
         }
-        let plan = self.plan(&rows, command)?;
+        let plan = if planned.heads_before == rows { planned } else { self.plan(&rows, command)? };
         self.check_runnable(&plan, dialect)?;
         if plan.is_empty() {
             // Another process did it while this one waited for the lock.
             return Ok(unchanged(&rows));
         }
-        exec(conn, &self.table.create(dialect, true), "creating the version table").await?;
-        exec(conn, &self.table.create_log(dialect), "creating retort's log table").await?;
         tx.written = rows.clone();
         tx.rows = rows.clone();
         if plan.purge {
@@ -205,7 +241,7 @@ impl Migrator {
         }
     }
 
-    async fn run_step(&self, conn: &mut Conn<'_>, tx: &mut Tx, step: &Step) -> Result<(), Error> {
+    async fn run_step<'g>(&'g self, conn: &mut Conn<'_>, tx: &mut Tx<'g>, step: &Step) -> Result<(), Error> {
         let dialect = conn.dialect();
         let (rev, upgrade) = match &step.kind {
             StepKind::Upgrade(id) => (self.graph.get(id), true),
@@ -287,8 +323,7 @@ impl Migrator {
         }
         tx.rows = step.heads_after.clone();
         if let Some(rev) = rev {
-            let status = if upgrade { "applied" } else { "reverted" };
-            tx.log.push(self.log_row(rev, upgrade, status, &started_at, started.elapsed(), ""));
+            tx.log.push(LogRow { rev, upgrade, started_at, duration: started.elapsed() });
         }
         if outside_tx {
             // What ran outside a transaction cannot be rolled back: commit its
@@ -306,7 +341,7 @@ impl Migrator {
 
     /// Writes what the transaction owes (the version table's net change,
     /// then the buffered log rows) and commits.
-    async fn commit(&self, conn: &mut Conn<'_>, tx: &mut Tx) -> Result<(), Error> {
+    async fn commit(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
         self.write_rows(conn, tx).await?;
         self.flush_log(conn, tx).await?;
         exec(conn, "COMMIT", "committing").await?;
@@ -336,7 +371,7 @@ impl Migrator {
         conn: &mut Conn<'_>,
         rev: Option<&Revision>,
         statements: &[Statement],
-        tx: &Tx,
+        tx: &Tx<'_>,
         autocommit: bool,
         finish_with: &str,
     ) -> Result<(), Error> {
@@ -369,7 +404,7 @@ impl Migrator {
         rev: &Revision,
         index: usize,
         total: usize,
-        tx: &Tx,
+        tx: &Tx<'_>,
         autocommit: bool,
         finish_with: &str,
     ) -> Option<String> {
@@ -392,7 +427,7 @@ impl Migrator {
         if notes.is_empty() { None } else { Some(notes.join("\n")) }
     }
 
-    async fn begin(&self, conn: &mut Conn<'_>, tx: &mut Tx) -> Result<(), Error> {
+    async fn begin(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
         // SQLite's lock is its write transaction: take it at once.
         let sql = if conn.dialect() == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
         exec(conn, sql, "starting a transaction").await?;
@@ -406,7 +441,7 @@ impl Migrator {
         if conn.dialect() != Dialect::Sqlite {
             return Ok(());
         }
-        let found = sorted(self.read_rows_in_tx(conn).await?);
+        let found = sorted(self.read_rows(conn).await?);
         if found != expected {
             return Err(Error::ConcurrentChange {
                 table: self.table.display_name(),
@@ -417,10 +452,21 @@ impl Migrator {
         Ok(())
     }
 
+    async fn create_tables(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
+        let dialect = conn.dialect();
+        exec(conn, &self.table.create(dialect, true), "creating the version table").await?;
+        exec(conn, &self.table.create_log(dialect), "creating retort's log table").await?;
+        tx.tables_ready = true;
+        Ok(())
+    }
+
     /// Takes the version table from the rows last written to the rows the
     /// steps lead to, each change checked to touch exactly one row, as
     /// Alembic checks its own.
-    async fn write_rows(&self, conn: &mut Conn<'_>, tx: &mut Tx) -> Result<(), Error> {
+    async fn write_rows(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
+        if !tx.tables_ready {
+            self.create_tables(conn, tx).await?;
+        }
         let dialect = conn.dialect();
         let table = self.table.display_name();
         for change in net_changes(&tx.written, &tx.rows) {
@@ -472,13 +518,24 @@ impl Migrator {
         ]
     }
 
-    /// Writes the buffered log rows, a hundred to a statement.
-    async fn flush_log(&self, conn: &mut Conn<'_>, tx: &mut Tx) -> Result<(), Error> {
+    /// Writes the buffered log rows, a few hundred to a statement.
+    async fn flush_log(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
         let dialect = conn.dialect();
-        for chunk in tx.log.chunks(100) {
-            let sql = self.table.log_upsert(dialect, chunk.len());
-            let args: Vec<&str> = chunk.iter().flat_map(|row| row.iter().map(String::as_str)).collect();
-            conn.execute_with(&sql, &args).await.map_err(|e| Error::database("writing retort's log", &e))?;
+        let table = self.table.display_name();
+        // Rows of one direction share the columns that do not change.
+        for same_way in tx.log.chunk_by(|a, b| a.upgrade == b.upgrade) {
+            let (direction, status) =
+                if same_way[0].upgrade { ("upgrade", "applied") } else { ("downgrade", "reverted") };
+            for chunk in same_way.chunks(200) {
+                let mut args = vec![table.clone(), direction.to_owned(), status.to_owned(), String::new()];
+                for row in chunk {
+                    let duration = row.duration.as_millis().to_string();
+                    args.extend([row.rev.id.clone(), row.rev.checksum_hex(), row.started_at.clone(), duration]);
+                }
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let sql = self.table.log_upsert(dialect, chunk.len());
+                conn.execute_with(&sql, &args).await.map_err(|e| Error::database("writing retort's log", &e))?;
+            }
         }
         tx.log.clear();
         Ok(())
@@ -562,13 +619,25 @@ pub fn timestamp(time: SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_millis()
-    )
+    // Written digit by digit: one per revision of a run, and `format!` would
+    // cost more than the rest of the bookkeeping.
+    let mut out = String::with_capacity(24);
+    let fields = [
+        (year.max(0) as u64, 4, '-'),
+        (month as u64, 2, '-'),
+        (day as u64, 2, 'T'),
+        (rem / 3600, 2, ':'),
+        (rem % 3600 / 60, 2, ':'),
+        (rem % 60, 2, '.'),
+        (u64::from(since.subsec_millis()), 3, 'Z'),
+    ];
+    for (value, width, then) in fields {
+        for place in (0..width).rev() {
+            out.push(char::from(b'0' + (value / 10u64.pow(place) % 10) as u8));
+        }
+        out.push(then);
+    }
+    out
 }
 
 #[cfg(test)]

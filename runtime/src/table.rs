@@ -165,24 +165,29 @@ impl VersionTable {
         )
     }
 
-    /// One statement writing `rows` log rows, replacing earlier rows of the
-    /// same revisions (PostgreSQL and SQLite: `ON CONFLICT … DO UPDATE`).
+    /// One statement writing `rows` log rows of one direction, replacing
+    /// earlier rows of the same revisions (PostgreSQL and SQLite: `ON
+    /// CONFLICT … DO UPDATE`). Parameters 1 to 4 are the version table, the
+    /// direction, the status and the detail, shared by the rows; then each
+    /// row's revision, checksum, start and duration in milliseconds.
     pub(crate) fn log_upsert(&self, dialect: Dialect, rows: usize) -> String {
         let integer = if dialect == Dialect::Postgres { "BIGINT" } else { "INTEGER" };
+        let p = |n: usize| param(dialect, n);
         let values: Vec<String> = (0..rows)
-            .map(|r| {
-                let p: Vec<String> = (1..=8).map(|k| param(dialect, r * 8 + k)).collect();
-                format!(
-                    "({}, {}, {}, {}, {}, {}, CAST({} AS {integer}), {})",
-                    p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]
-                )
-            })
+            .map(|r| format!("({}, {}, {}, {})", p(4 * r + 5), p(4 * r + 6), p(4 * r + 7), p(4 * r + 8)))
             .collect();
+        // (`WHERE 1 = 1` tells SQLite's parser that ON CONFLICT belongs to
+        // the INSERT, not to a join.)
         format!(
-            "INSERT INTO {} (version_table, revision, checksum, direction, status, started_at, duration_ms, detail) VALUES {} \
+            "INSERT INTO {} (version_table, revision, checksum, direction, status, started_at, duration_ms, detail) \
+             SELECT {}, column1, column2, {}, {}, column3, CAST(column4 AS {integer}), {} FROM (VALUES {}) AS v WHERE 1 = 1 \
              ON CONFLICT (version_table, revision) DO UPDATE SET checksum = excluded.checksum, direction = excluded.direction, \
              status = excluded.status, started_at = excluded.started_at, duration_ms = excluded.duration_ms, detail = excluded.detail",
             self.qualified(dialect, LOG_TABLE),
+            p(1),
+            p(2),
+            p(3),
+            p(4),
             values.join(", ")
         )
     }

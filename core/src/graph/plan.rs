@@ -65,14 +65,11 @@ impl Step {
     /// Alembic's log line for the step: `upgrade a -> b`, `downgrade b -> a`,
     /// `stamp a -> b` (without the message).
     pub fn short_log(&self, graph: &RevisionGraph) -> String {
+        let parents = |id: &str| graph.get(id).map_or(&[][..], |r| r.down_revisions.as_slice());
         let (name, from, to) = match &self.kind {
-            StepKind::Upgrade(id) => {
-                ("upgrade", graph.get(id).map(|r| r.down_revisions.clone()).unwrap_or_default(), vec![id.clone()])
-            }
-            StepKind::Downgrade(id) => {
-                ("downgrade", vec![id.clone()], graph.get(id).map(|r| r.down_revisions.clone()).unwrap_or_default())
-            }
-            StepKind::Stamp { from, to, .. } => ("stamp", from.clone(), to.clone()),
+            StepKind::Upgrade(id) => ("upgrade", parents(id), std::slice::from_ref(id)),
+            StepKind::Downgrade(id) => ("downgrade", std::slice::from_ref(id), parents(id)),
+            StepKind::Stamp { from, to, .. } => ("stamp", from.as_slice(), to.as_slice()),
         };
         format!("{name} {} -> {}", from.join(", "), to.join(", "))
     }
