@@ -1,0 +1,175 @@
+//! retort beside sqlx's `migrate!`, refinery's `embed_migrations!` and raw
+//! SQL: applying N revisions, a start at head, compile cost, peak memory
+//! and binary size, as one table with ratios to the raw baseline of the
+//! same run.
+//!
+//! ```text
+//! cargo run --release -p retort-bench -- [apply|compile] [N …] [--rounds R]
+//! ```
+//!
+//! N defaults to 100, 1000 and 10000. PostgreSQL is measured when
+//! `RETORT_BENCH_POSTGRES_URL` names a server where databases may be
+//! created and dropped (`postgres://postgres@127.0.0.1:5432/postgres`).
+//! Every tool is a release-built program of its own (`target/bench/`), run
+//! as a whole process, so start-up counts as it does for an application.
+
+mod compile;
+mod measure;
+mod workers;
+mod workload;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use measure::{Backend, Samples, median};
+use workers::{Tool, Worker};
+
+struct Settings {
+    apply: bool,
+    compile: bool,
+    sizes: Vec<usize>,
+    rounds: Option<usize>,
+}
+
+fn settings() -> Settings {
+    let mut settings = Settings { apply: true, compile: true, sizes: Vec::new(), rounds: None };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "apply" => settings.compile = false,
+            "compile" => settings.apply = false,
+            "--rounds" => settings.rounds = args.next().and_then(|r| r.parse().ok()),
+            n => match n.replace(['_', ','], "").parse() {
+                Ok(n) => settings.sizes.push(n),
+                Err(_) => {
+                    eprintln!("usage: cargo run --release -p retort-bench -- [apply|compile] [N …] [--rounds R]");
+                    std::process::exit(2);
+                }
+            },
+        }
+    }
+    if settings.sizes.is_empty() {
+        settings.sizes = vec![100, 1_000, 10_000];
+    }
+    settings
+}
+
+fn time(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 { format!("{s:.2} s") } else { format!("{:.1} ms", s * 1e3) }
+}
+
+fn with_ratio(d: Duration, base: Duration) -> String {
+    format!("{} ({:.2}×)", time(d), d.as_secs_f64() / base.as_secs_f64())
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+#[derive(Default)]
+struct Results {
+    /// (backend, N) → per tool.
+    runs: BTreeMap<(String, usize), BTreeMap<Tool, Samples>>,
+    binary: BTreeMap<(usize, Tool), u64>,
+    compile: BTreeMap<(usize, Tool), compile::CompileCost>,
+}
+
+fn print(results: &Results, tools: &[Tool]) {
+    let others: Vec<Tool> = tools.iter().copied().filter(|t| *t != Tool::Raw).collect();
+    let header = |first: &str| {
+        let names: Vec<&str> = others.iter().map(|t| t.name()).collect();
+        println!("| backend | N | {first} | {} |", names.join(" | "));
+        println!("|---|---:|---:|{}", "---:|".repeat(others.len()));
+    };
+    if !results.runs.is_empty() {
+        println!("\nApplying N revisions to an empty database (median; ratio to raw):\n");
+        header("raw, one transaction");
+        for ((backend, n), samples) in &results.runs {
+            let raw = median(&samples[&Tool::Raw].apply);
+            let cells: Vec<String> = others.iter().map(|t| with_ratio(median(&samples[t].apply), raw)).collect();
+            println!("| {backend} | {n} | {} | {} |", time(raw), cells.join(" | "));
+        }
+        println!("\nA start when the database is already at head (median; ratio to raw connect + one query):\n");
+        header("raw connect + one query");
+        for ((backend, n), samples) in &results.runs {
+            let raw = median(&samples[&Tool::Raw].at_head);
+            let cells: Vec<String> = others.iter().map(|t| with_ratio(median(&samples[t].at_head), raw)).collect();
+            println!("| {backend} | {n} | {} | {} |", time(raw), cells.join(" | "));
+        }
+    }
+    let sizes: Vec<usize> = results.binary.keys().map(|&(n, _)| n).collect();
+    if !results.runs.is_empty() && sizes.iter().any(|&n| n > workers::REFINERY_EMBED_MAX) {
+        println!(
+            "\nPast {} revisions refinery reads its files at run time (`load_sql_migrations`): the release build of its `embed_migrations!` takes minutes (see the compile cost).",
+            workers::REFINERY_EMBED_MAX
+        );
+    }
+    if !results.binary.is_empty() {
+        println!("\nBinary size (release) and peak memory (VmHWM; applying, and at head):\n");
+        println!("| tool | N | binary | peak, applying | peak, at head |");
+        println!("|---|---:|---:|---:|---:|");
+        for (&(n, tool), &size) in &results.binary {
+            let peaks = results.runs.iter().filter(|((_, m), _)| *m == n).filter_map(|(_, s)| s.get(&tool));
+            let (apply, head) = peaks.fold((0, 0), |(a, h), s| (a.max(s.apply_peak_kib), h.max(s.head_peak_kib)));
+            let shown = |kib: u64| if kib == 0 { "—".to_owned() } else { mib(kib) };
+            println!("| {} | {n} | {} | {} | {} |", tool.name(), mib(size / 1024), shown(apply), shown(head));
+        }
+    }
+    if !results.compile.is_empty() {
+        println!("\nCompile cost: the macro's expansion, and a whole rebuild after one revision is edited (median):\n");
+        println!("| tool | N | expansion | rebuild, dev | rebuild, release |");
+        println!("|---|---:|---:|---:|---:|");
+        for (&(n, tool), cost) in &results.compile {
+            let expansion = cost.expansion.map_or_else(|| "—".to_owned(), time);
+            println!(
+                "| {} | {n} | {expansion} | {} | {} |",
+                tool.name(),
+                time(cost.rebuild_dev),
+                time(cost.rebuild_release)
+            );
+        }
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let settings = settings();
+    let mut backends = vec![Backend::Sqlite];
+    match std::env::var("RETORT_BENCH_POSTGRES_URL") {
+        Ok(admin) => backends.push(Backend::Postgres { admin }),
+        Err(_) => eprintln!(
+            "PostgreSQL skipped: set RETORT_BENCH_POSTGRES_URL to an admin URL (postgres://postgres@127.0.0.1:5432/postgres)"
+        ),
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let mut results = Results::default();
+    let tools = Tool::ALL;
+    for &n in &settings.sizes {
+        let mut workers = Vec::new();
+        for tool in tools {
+            let worker = Worker::generate(tool, n)?;
+            let (took, _) = worker.build(true, false);
+            eprintln!("built the {} worker for N = {n} in {}", tool.name(), time(took));
+            results.binary.insert((n, tool), std::fs::metadata(worker.binary())?.len());
+            workers.push(worker);
+        }
+        if settings.apply {
+            let rounds = settings.rounds.unwrap_or(if n > 1_000 { 3 } else { 5 });
+            for backend in &backends {
+                eprintln!("applying {n} revisions on {}, {rounds} rounds", backend.name());
+                let samples = runtime.block_on(measure::apply_and_start(backend, &workers, rounds, 10));
+                results.runs.insert((backend.name().to_owned(), n), samples.into_iter().collect());
+            }
+        }
+        if settings.compile {
+            let embedded =
+                |w: &&Worker| w.tool != Tool::Raw && (w.tool != Tool::Refinery || n <= workers::REFINERY_EMBED_MAX);
+            for worker in workers.iter().filter(embedded) {
+                eprintln!("compile cost of {} for N = {n}", worker.tool.name());
+                results.compile.insert((n, worker.tool), compile::measure(worker, settings.rounds.unwrap_or(3))?);
+            }
+        }
+    }
+    print(&results, &tools);
+    Ok(())
+}
