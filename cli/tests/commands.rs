@@ -233,3 +233,33 @@ fn a_terminal_sees_which_revision_runs_of_how_many_and_how_long() {
     assert!(text.contains("[1/5] Running upgrade  -> 1975ea83b712, Create customers ... done in "), "{text}");
     assert!(text.contains("[5/5] Running upgrade 3b8f0c1d2e4a, 4d2e9a7b5c10 -> 5a1f3c9e8d77"), "{text}");
 }
+
+#[test]
+fn transaction_per_revision_keeps_the_revisions_before_a_failure() {
+    let dir = std::env::temp_dir().join(format!("retort-cli-tpr-{}/alembic/versions", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let revision = |id: &str, revises: &str, up: &str| {
+        let text =
+            format!("-- {id}\n-- Revision ID: {id}\n-- Revises: {revises}\n\n-- upgrade\n{up}\n\n-- downgrade\n");
+        std::fs::write(dir.join(format!("{id}_x.sql")), text).unwrap();
+    };
+    revision("aaaa0001", "", "CREATE TABLE kept (id INTEGER);");
+    revision("bbbb0002", "aaaa0001", "INSERT INTO nowhere VALUES (1);");
+    let url = sqlite_url("tpr");
+    let run = |args: &[&str]| {
+        output(
+            Command::new(env!("CARGO_BIN_EXE_retort")).arg("--dir").arg(&dir).args(["--database-url", &url]).args(args),
+        )
+    };
+    // By default the whole run is one transaction: nothing stays.
+    let (code, _, err) = run(&["upgrade", "head"]);
+    assert_eq!(code, 255, "{err}");
+    assert!(err.contains("the run was rolled back"), "{err}");
+    assert_eq!(run(&["current"]).1, "");
+    // One per revision: the first revision stays.
+    let (code, _, err) = run(&["upgrade", "head", "--transaction-per-revision"]);
+    assert_eq!(code, 255, "{err}");
+    assert!(err.contains("revision bbbb0002 failed"), "{err}");
+    assert_eq!(run(&["current"]).1, "aaaa0001\n");
+}

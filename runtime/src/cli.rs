@@ -103,6 +103,9 @@ pub enum Command {
         /// Also print each statement as it runs.
         #[arg(short, long)]
         verbose: bool,
+        /// One transaction per revision instead of one for the whole run.
+        #[arg(long)]
+        transaction_per_revision: bool,
     },
     /// Revert to a previous version.
     Downgrade {
@@ -118,6 +121,9 @@ pub enum Command {
         /// Also print each statement as it runs.
         #[arg(short, long)]
         verbose: bool,
+        /// One transaction per revision instead of one for the whole run.
+        #[arg(long)]
+        transaction_per_revision: bool,
     },
     /// Set the version table without running SQL.
     Stamp {
@@ -337,12 +343,16 @@ impl Command {
                 print!("{}", migrator.downgrade_sql(offline_dialect()?, &from, target).map_err(fail)?);
                 ok
             }
-            Command::Upgrade { revision, sql: false, quiet, verbose }
-            | Command::Downgrade { revision, sql: false, quiet, verbose } => {
+            Command::Upgrade { revision, sql: false, quiet, verbose, transaction_per_revision }
+            | Command::Downgrade { revision, sql: false, quiet, verbose, transaction_per_revision } => {
                 if revision.contains(':') {
                     return Err("Range revision not allowed".to_owned());
                 }
-                let migrator = with_progress(migrator, *quiet, *verbose);
+                let mut migrator = with_progress(migrator, *quiet, *verbose);
+                if *transaction_per_revision {
+                    let options = crate::Options { transaction_per_revision: true, ..migrator.options().clone() };
+                    migrator = migrator.with_options(options);
+                }
                 let report = if matches!(self, Command::Upgrade { .. }) {
                     migrator.upgrade(db()?, revision).await
                 } else {

@@ -30,10 +30,11 @@ impl Drop for CloseUnlessClean<'_> {
 /// database.
 ///
 /// Nobody sees the version table between two steps of one transaction, so
-/// the steps only move `rows`; the net change from `written` is written
-/// before each COMMIT, with the buffered log rows: a run of a thousand
-/// revisions in one transaction costs a few statements of bookkeeping, not
-/// a thousand round trips.
+/// the steps only move `rows`; before each COMMIT the change from `written`
+/// is written, with the buffered log rows: one step's own changes, as
+/// Alembic writes them, or for several steps their net change. A run of a
+/// thousand revisions in one transaction costs a few statements of
+/// bookkeeping, not a thousand round trips.
 struct Tx<'g> {
     open: bool,
     /// The version table and retort's log exist (they are created when first
@@ -45,9 +46,25 @@ struct Tx<'g> {
     written: Vec<String>,
     /// The rows the steps so far lead to, sorted.
     rows: Vec<String>,
+    /// How many steps ran since the version table was last written, and the
+    /// changes of the first of them.
+    steps_unwritten: usize,
+    first_unwritten: Vec<VersionChange>,
     /// Log rows to write before the next COMMIT (PostgreSQL, SQLite): one
     /// statement for many revisions instead of one round trip each.
     log: Vec<LogRow<'g>>,
+}
+
+impl Tx<'_> {
+    /// Notes that `step` ran: the rows it leads to, and its own changes when
+    /// it is the only one since the last write.
+    fn step_ran(&mut self, step: &Step) {
+        self.rows.clone_from(&step.heads_after);
+        self.steps_unwritten += 1;
+        if self.steps_unwritten == 1 {
+            self.first_unwritten.clone_from(&step.changes);
+        }
+    }
 }
 
 /// A revision that ran, for retort's log.
@@ -137,6 +154,8 @@ impl Migrator {
             committed: None,
             written: Vec::new(),
             rows: Vec::new(),
+            steps_unwritten: 0,
+            first_unwritten: Vec::new(),
             log: Vec::new(),
         };
         let result = self.apply_in_transaction(conn, &mut tx, command, planned).await;
@@ -286,8 +305,7 @@ impl Migrator {
                 exec(conn, "BEGIN", "starting a transaction").await?;
                 tx.open = true;
             }
-            tx.rows = step.heads_after.clone();
-            self.write_rows(conn, tx).await?;
+            tx.step_ran(step);
             if let Some(rev) = rev {
                 let status = if upgrade { "applied" } else { "reverted" };
                 self.write_log(conn, rev, upgrade, status, &started_at, started.elapsed(), "").await?;
@@ -321,7 +339,7 @@ impl Migrator {
         } else {
             self.run_statements(conn, rev, &statements, tx, false, &finish_with).await?;
         }
-        tx.rows = step.heads_after.clone();
+        tx.step_ran(step);
         if let Some(rev) = rev {
             tx.log.push(LogRow { rev, upgrade, started_at, duration: started.elapsed() });
         }
@@ -339,8 +357,8 @@ impl Migrator {
         Ok(())
     }
 
-    /// Writes what the transaction owes (the version table's net change,
-    /// then the buffered log rows) and commits.
+    /// Writes what the transaction owes (the version table's change, then
+    /// the buffered log rows) and commits.
     async fn commit(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
         self.write_rows(conn, tx).await?;
         self.flush_log(conn, tx).await?;
@@ -382,7 +400,12 @@ impl Migrator {
                 progress(&Progress::Statement { line: statement.line, sql: &statement.sql });
             }
             if let Err(err) = conn.execute(&statement.sql).await {
-                let message = crate::redact::redact(&database_message(&err));
+                let mut message = crate::redact::redact(&database_message(&err));
+                if lock_table_full(&err) && !self.options.transaction_per_revision {
+                    message.push_str(
+                        "\n  every revision of this run shares one transaction, which keeps a lock on each table and index it creates until it commits: raise max_locks_per_transaction on the server, or run one transaction per revision (`--transaction-per-revision`, `Options::transaction_per_revision`)",
+                    );
+                }
                 let partial = self.partial_note(rev, index, statements.len(), tx, autocommit, finish_with);
                 return Err(Error::Statement {
                     revision: rev.id.clone(),
@@ -469,7 +492,11 @@ impl Migrator {
         }
         let dialect = conn.dialect();
         let table = self.table.display_name();
-        for change in net_changes(&tx.written, &tx.rows) {
+        let changes = match tx.steps_unwritten {
+            1 => std::mem::take(&mut tx.first_unwritten),
+            _ => net_changes(&tx.written, &tx.rows),
+        };
+        for change in changes {
             let (sql, args, action) = match &change {
                 VersionChange::Insert(v) => (self.table.insert(dialect), vec![v.as_str()], None),
                 VersionChange::Update { from, to } => (
@@ -492,6 +519,7 @@ impl Migrator {
             }
         }
         tx.written.clone_from(&tx.rows);
+        tx.steps_unwritten = 0;
         Ok(())
     }
 
@@ -579,14 +607,28 @@ async fn exec(conn: &mut Conn<'_>, sql: &str, doing: &str) -> Result<(), Error> 
     conn.execute(sql).await.map(|_| ()).map_err(|e| Error::database(doing, &e))
 }
 
+/// The database's message with its code, and PostgreSQL's detail and hint.
 fn database_message(err: &sqlx::Error) -> String {
-    match err.as_database_error() {
-        Some(db) => match db.code() {
-            Some(code) => format!("{} (code {code})", db.message()),
-            None => db.message().to_owned(),
-        },
-        None => err.to_string(),
+    let Some(db) = err.as_database_error() else { return err.to_string() };
+    let mut message = match db.code() {
+        Some(code) => format!("{} (code {code})", db.message()),
+        None => db.message().to_owned(),
+    };
+    #[cfg(feature = "postgres")]
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        for (label, text) in [("detail", pg.detail()), ("hint", pg.hint())] {
+            if let Some(text) = text {
+                message.push_str(&format!("\n  {label}: {text}"));
+            }
+        }
     }
+    message
+}
+
+/// True when PostgreSQL ran out of room in its lock table
+/// (`max_locks_per_transaction`).
+fn lock_table_full(err: &sqlx::Error) -> bool {
+    err.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "53200")
 }
 
 pub(crate) fn unchanged(rows: &[String]) -> Report {

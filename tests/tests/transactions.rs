@@ -114,3 +114,56 @@ async fn a_table_moved_while_a_non_transactional_revision_ran_is_reported_as_unr
     pool.close().await;
     db.drop_db().await;
 }
+
+/// What a trigger saw written to `alembic_version` (SQLite), oldest first.
+async fn version_writes(pool: &retort_tests::Pool) -> Vec<String> {
+    let writes = pool.strings("SELECT what FROM version_writes ORDER BY n").await;
+    pool.exec("DELETE FROM version_writes").await;
+    writes
+}
+
+#[tokio::test]
+async fn a_run_in_one_transaction_writes_only_its_net_change_to_the_version_table() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let pool = db.pool().await;
+    // Alembic's table, with triggers that record every write to it.
+    pool.exec(
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
+         CREATE TABLE version_writes (n INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT NOT NULL);
+         CREATE TRIGGER vi AFTER INSERT ON alembic_version BEGIN INSERT INTO version_writes (what) VALUES ('insert ' || new.version_num); END;
+         CREATE TRIGGER vu AFTER UPDATE ON alembic_version BEGIN INSERT INTO version_writes (what) VALUES ('update ' || old.version_num || ' ' || new.version_num); END;
+         CREATE TRIGGER vd AFTER DELETE ON alembic_version BEGIN INSERT INTO version_writes (what) VALUES ('delete ' || old.version_num); END;",
+    )
+    .await;
+    // Two branches and their merge: step by step, Alembic inserts, updates,
+    // inserts a second row, then deletes one and updates the other.
+    let revs = vec![
+        Rev::table("aaaa0001", &[]),
+        Rev::table("bbbb0002", &["aaaa0001"]),
+        Rev::table("cccc0003", &["aaaa0001"]),
+        Rev::table("dddd0004", &["bbbb0002", "cccc0003"]),
+    ];
+    let dir = versions(&revs);
+    let m = Migrator::from_dir(&dir).unwrap();
+    let report = m.upgrade(pool.db(), "head").await.unwrap();
+    assert_eq!(report.steps.len(), 4);
+    assert_eq!(version_writes(&pool).await, ["insert dddd0004"]);
+    m.downgrade(pool.db(), "aaaa0001").await.unwrap();
+    assert_eq!(version_writes(&pool).await, ["update dddd0004 aaaa0001"]);
+    assert_eq!(pool.versions("alembic_version").await, ["aaaa0001"]);
+    // One transaction per revision: each commits its own changes, as
+    // Alembic writes them (a merge deletes one parent's row and updates the
+    // last parent's).
+    let m = Migrator::from_dir(&dir)
+        .unwrap()
+        .with_options(Options { transaction_per_revision: true, ..Options::default() });
+    m.upgrade(pool.db(), "bbbb0002").await.unwrap();
+    m.upgrade(pool.db(), "head").await.unwrap();
+    assert_eq!(
+        version_writes(&pool).await,
+        ["update aaaa0001 bbbb0002", "insert cccc0003", "delete bbbb0002", "update cccc0003 dddd0004"]
+    );
+    assert_eq!(pool.versions("alembic_version").await, ["dddd0004"]);
+    pool.close().await;
+    db.drop_db().await;
+}
