@@ -75,54 +75,78 @@ struct Results {
     compile: BTreeMap<(usize, Tool), compile::CompileCost>,
 }
 
-fn print(results: &Results, tools: &[Tool]) {
+/// A cell: the median with its ratio to `base`, or why it failed.
+fn cell(samples: &Samples, values: &[Duration], base: Option<Duration>) -> String {
+    match (&samples.failed, base) {
+        (Some(reason), _) if values.is_empty() => format!("failed: {reason}"),
+        (_, _) if values.is_empty() => "—".to_owned(),
+        (_, Some(base)) if !base.is_zero() => with_ratio(median(values), base),
+        _ => time(median(values)),
+    }
+}
+
+/// The tables, as Markdown.
+fn tables(results: &Results, tools: &[Tool]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     let others: Vec<Tool> = tools.iter().copied().filter(|t| *t != Tool::Raw).collect();
-    let header = |first: &str| {
+    let header = |out: &mut String, first: &str| {
         let names: Vec<&str> = others.iter().map(|t| t.name()).collect();
-        println!("| backend | N | {first} | {} |", names.join(" | "));
-        println!("|---|---:|---:|{}", "---:|".repeat(others.len()));
+        let _ = writeln!(out, "| backend | N | {first} | {} |", names.join(" | "));
+        let _ = writeln!(out, "|---|---:|---:|{}", "---:|".repeat(others.len()));
     };
     if !results.runs.is_empty() {
-        println!("\nApplying N revisions to an empty database (median; ratio to raw):\n");
-        header("raw, one transaction");
+        let _ = writeln!(out, "\nApplying N revisions to an empty database (median; ratio to raw):\n");
+        header(&mut out, "raw, one transaction");
         for ((backend, n), samples) in &results.runs {
-            let raw = median(&samples[&Tool::Raw].apply);
-            let cells: Vec<String> = others.iter().map(|t| with_ratio(median(&samples[t].apply), raw)).collect();
-            println!("| {backend} | {n} | {} | {} |", time(raw), cells.join(" | "));
+            let raw = &samples[&Tool::Raw];
+            let base = (!raw.apply.is_empty()).then(|| median(&raw.apply));
+            let cells: Vec<String> = others.iter().map(|t| cell(&samples[t], &samples[t].apply, base)).collect();
+            let _ = writeln!(out, "| {backend} | {n} | {} | {} |", cell(raw, &raw.apply, None), cells.join(" | "));
         }
-        println!("\nA start when the database is already at head (median; ratio to raw connect + one query):\n");
-        header("raw connect + one query");
+        let _ = writeln!(
+            out,
+            "\nA start when the database is already at head (median; ratio to raw connect + one query):\n"
+        );
+        header(&mut out, "raw connect + one query");
         for ((backend, n), samples) in &results.runs {
-            let raw = median(&samples[&Tool::Raw].at_head);
-            let cells: Vec<String> = others.iter().map(|t| with_ratio(median(&samples[t].at_head), raw)).collect();
-            println!("| {backend} | {n} | {} | {} |", time(raw), cells.join(" | "));
+            let raw = &samples[&Tool::Raw];
+            let base = (!raw.at_head.is_empty()).then(|| median(&raw.at_head));
+            let cells: Vec<String> = others.iter().map(|t| cell(&samples[t], &samples[t].at_head, base)).collect();
+            let _ = writeln!(out, "| {backend} | {n} | {} | {} |", cell(raw, &raw.at_head, None), cells.join(" | "));
         }
     }
     let sizes: Vec<usize> = results.binary.keys().map(|&(n, _)| n).collect();
     if !results.runs.is_empty() && sizes.iter().any(|&n| n > workers::REFINERY_EMBED_MAX) {
-        println!(
+        let _ = writeln!(
+            out,
             "\nPast {} revisions refinery reads its files at run time (`load_sql_migrations`): the release build of its `embed_migrations!` takes minutes (see the compile cost).",
             workers::REFINERY_EMBED_MAX
         );
     }
     if !results.binary.is_empty() {
-        println!("\nBinary size (release) and peak memory (VmHWM; applying, and at head):\n");
-        println!("| tool | N | binary | peak, applying | peak, at head |");
-        println!("|---|---:|---:|---:|---:|");
+        let _ = writeln!(out, "\nBinary size (release) and peak memory (VmHWM; applying, and at head):\n");
+        let _ = writeln!(out, "| tool | N | binary | peak, applying | peak, at head |");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|");
         for (&(n, tool), &size) in &results.binary {
             let peaks = results.runs.iter().filter(|((_, m), _)| *m == n).filter_map(|(_, s)| s.get(&tool));
             let (apply, head) = peaks.fold((0, 0), |(a, h), s| (a.max(s.apply_peak_kib), h.max(s.head_peak_kib)));
             let shown = |kib: u64| if kib == 0 { "—".to_owned() } else { mib(kib) };
-            println!("| {} | {n} | {} | {} | {} |", tool.name(), mib(size / 1024), shown(apply), shown(head));
+            let _ =
+                writeln!(out, "| {} | {n} | {} | {} | {} |", tool.name(), mib(size / 1024), shown(apply), shown(head));
         }
     }
     if !results.compile.is_empty() {
-        println!("\nCompile cost: the macro's expansion, and a whole rebuild after one revision is edited (median):\n");
-        println!("| tool | N | expansion | rebuild, dev | rebuild, release |");
-        println!("|---|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "\nCompile cost: the macro's expansion, and a whole rebuild after one revision is edited (median):\n"
+        );
+        let _ = writeln!(out, "| tool | N | expansion | rebuild, dev | rebuild, release |");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|");
         for (&(n, tool), cost) in &results.compile {
             let expansion = cost.expansion.map_or_else(|| "—".to_owned(), time);
-            println!(
+            let _ = writeln!(
+                out,
                 "| {} | {n} | {expansion} | {} | {} |",
                 tool.name(),
                 time(cost.rebuild_dev),
@@ -130,6 +154,7 @@ fn print(results: &Results, tools: &[Tool]) {
             );
         }
     }
+    out
 }
 
 fn main() -> std::io::Result<()> {
@@ -156,6 +181,14 @@ fn main() -> std::io::Result<()> {
         if settings.apply {
             let rounds = settings.rounds.unwrap_or(if n > 1_000 { 3 } else { 5 });
             for backend in &backends {
+                if let Some(slots) = runtime.block_on(backend.lock_slots())
+                    && slots < 2 * n as u64
+                {
+                    eprintln!(
+                        "PostgreSQL keeps a lock per table and index a transaction creates: {n} revisions in one transaction need about {} lock slots, and this server has {slots} (max_locks_per_transaction × max_connections). The one-transaction runs (raw, retort) will fail; to measure them, `ALTER SYSTEM SET max_locks_per_transaction = 1024` and restart the server.",
+                        2 * n
+                    );
+                }
                 eprintln!("applying {n} revisions on {}, {rounds} rounds", backend.name());
                 let samples = runtime.block_on(measure::apply_and_start(backend, &workers, rounds, 10));
                 results.runs.insert((backend.name().to_owned(), n), samples.into_iter().collect());
@@ -169,7 +202,12 @@ fn main() -> std::io::Result<()> {
                 results.compile.insert((n, worker.tool), compile::measure(worker, settings.rounds.unwrap_or(3))?);
             }
         }
+        // The tables so far, should a later size fail or be stopped.
+        if n != *settings.sizes.last().unwrap_or(&n) {
+            // The tables so far, should a later size fail or be stopped.
+            eprintln!("\nAfter N = {n}:\n{}", tables(&results, &tools));
+        }
     }
-    print(&results, &tools);
+    print!("{}", tables(&results, &tools));
     Ok(())
 }

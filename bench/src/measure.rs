@@ -19,6 +19,17 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// How many locks one transaction can hold at most on a PostgreSQL
+    /// server (`max_locks_per_transaction × max_connections`).
+    pub async fn lock_slots(&self) -> Option<u64> {
+        let Backend::Postgres { admin } = self else { return None };
+        let mut conn = sqlx::PgConnection::connect(admin).await.ok()?;
+        let sql = "SELECT CAST(current_setting('max_locks_per_transaction') AS BIGINT) * CAST(current_setting('max_connections') AS BIGINT)";
+        let slots: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.ok()?;
+        conn.close().await.ok();
+        u64::try_from(slots).ok()
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Backend::Sqlite => "SQLite file",
@@ -61,24 +72,31 @@ pub struct Run {
     pub peak_kib: u64,
 }
 
-/// Runs `worker` in `mode` on `url` as a whole process.
-pub fn run(worker: &Worker, mode: &str, url: &str) -> Run {
+/// Runs `worker` in `mode` on `url` as a whole process; a failure is the
+/// first line of the database's message (or of what the worker printed).
+pub fn run(worker: &Worker, mode: &str, url: &str) -> Result<Run, String> {
     let started = Instant::now();
     let out = Command::new(worker.binary()).args([mode, url]).output().expect("the worker starts");
     let wall = started.elapsed();
-    assert!(
-        out.status.success(),
-        "{} {mode} failed on {url}:\n{}",
-        worker.tool.name(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let reason = stderr
+            .split("message: \"")
+            .nth(1)
+            .and_then(|m| m.split('"').next())
+            .or_else(|| stderr.lines().find(|l| l.contains("panicked")).and_then(|_| stderr.lines().nth(1)))
+            .unwrap_or("failed")
+            .to_owned();
+        eprintln!("{} {mode} failed: {reason}", worker.tool.name());
+        return Err(reason);
+    }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let peak_kib = stdout
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0);
-    Run { wall, peak_kib }
+    Ok(Run { wall, peak_kib })
 }
 
 /// The median of some durations.
@@ -95,6 +113,8 @@ pub struct Samples {
     pub at_head: Vec<Duration>,
     pub apply_peak_kib: u64,
     pub head_peak_kib: u64,
+    /// Why applying failed, if it did.
+    pub failed: Option<String>,
 }
 
 /// Applies all revisions to a fresh database with every worker, then
@@ -115,11 +135,18 @@ pub async fn apply_and_start(
             let index = (k + round) % workers.len();
             let worker = &workers[index];
             let url = backend.fresh(worker.tool).await;
-            let applied = run(worker, "apply", &url);
             let entry = &mut samples[index].1;
-            entry.apply.push(applied.wall);
-            entry.apply_peak_kib = entry.apply_peak_kib.max(applied.peak_kib);
-            urls.push((index, url));
+            if entry.failed.is_some() {
+                continue;
+            }
+            match run(worker, "apply", &url) {
+                Ok(applied) => {
+                    entry.apply.push(applied.wall);
+                    entry.apply_peak_kib = entry.apply_peak_kib.max(applied.peak_kib);
+                    urls.push((index, url));
+                }
+                Err(reason) => entry.failed = Some(reason),
+            }
         }
         let retort_url = urls.iter().find(|(i, _)| workers[*i].tool == Tool::Retort).map(|(_, u)| u.clone());
         for _ in 0..head_runs {
@@ -130,6 +157,7 @@ pub async fn apply_and_start(
                     (Tool::Raw, None) => continue,
                     _ => run(worker, "apply", url),
                 };
+                let Ok(started) = started else { continue };
                 let entry = &mut samples[*index].1;
                 entry.at_head.push(started.wall);
                 entry.head_peak_kib = entry.head_peak_kib.max(started.peak_kib);
