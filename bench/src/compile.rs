@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::measure::median;
-use crate::workers::{Tool, Worker};
+use crate::workers::{Purpose, Tool, Worker};
 use crate::workload::edit_one;
 
 /// Medians of `rounds` builds.
@@ -17,8 +17,11 @@ pub struct CompileCost {
     pub rebuild_release: Duration,
 }
 
-/// Measures `worker`'s crate, whose release build is already done.
-pub fn measure(worker: &Worker, rounds: usize) -> std::io::Result<CompileCost> {
+/// Measures the [`Purpose::Compile`](crate::workers::Purpose) crate of
+/// `tool` with `n` revisions, after building it once in each profile.
+pub fn measure(tool: Tool, n: usize, rounds: usize) -> std::io::Result<CompileCost> {
+    let worker = &Worker::generate(tool, n, Purpose::Compile)?;
+    worker.build(true, false);
     worker.build(false, false);
     let mut expansion = Vec::new();
     let mut dev = Vec::new();

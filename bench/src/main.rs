@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use measure::{Backend, Samples, median};
-use workers::{Tool, Worker};
+use workers::{Purpose, Tool, Worker};
 
 struct Settings {
     apply: bool,
@@ -172,14 +172,20 @@ fn main() -> std::io::Result<()> {
     for &n in &settings.sizes {
         let mut workers = Vec::new();
         for tool in tools {
-            let worker = Worker::generate(tool, n)?;
+            let worker = Worker::generate(tool, n, Purpose::Run)?;
             let (took, _) = worker.build(true, false);
             eprintln!("built the {} worker for N = {n} in {}", tool.name(), time(took));
             results.binary.insert((n, tool), std::fs::metadata(worker.binary())?.len());
             workers.push(worker);
         }
         if settings.apply {
-            let rounds = settings.rounds.unwrap_or(if n > 1_000 { 3 } else { 5 });
+            // Small sizes are quick and noisy (a commit's fsync varies by
+            // milliseconds here): more rounds.
+            let rounds = settings.rounds.unwrap_or(match n {
+                0..=300 => 15,
+                301..=3_000 => 7,
+                _ => 3,
+            });
             for backend in &backends {
                 if let Some(slots) = runtime.block_on(backend.lock_slots())
                     && slots < 2 * n as u64
@@ -195,11 +201,12 @@ fn main() -> std::io::Result<()> {
             }
         }
         if settings.compile {
-            let embedded =
-                |w: &&Worker| w.tool != Tool::Raw && (w.tool != Tool::Refinery || n <= workers::REFINERY_EMBED_MAX);
-            for worker in workers.iter().filter(embedded) {
-                eprintln!("compile cost of {} for N = {n}", worker.tool.name());
-                results.compile.insert((n, worker.tool), compile::measure(worker, settings.rounds.unwrap_or(3))?);
+            for tool in [Tool::Retort, Tool::Sqlx, Tool::Refinery] {
+                if tool == Tool::Refinery && n > workers::REFINERY_EMBED_MAX {
+                    continue;
+                }
+                eprintln!("compile cost of {} for N = {n}", tool.name());
+                results.compile.insert((n, tool), compile::measure(tool, n, settings.rounds.unwrap_or(3))?);
             }
         }
         // The tables so far, should a later size fail or be stopped.

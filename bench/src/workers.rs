@@ -48,11 +48,23 @@ pub fn bench_dir() -> PathBuf {
     workspace().join("target/bench")
 }
 
-/// A generated worker crate.
+/// What a generated crate is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A program that migrates the database it is given (see above).
+    Run,
+    /// The revisions embedded and counted, nothing else: what the tool
+    /// itself costs the compiler, without an application's own code (whose
+    /// use of sqlx's pools alone takes seconds to optimise).
+    Compile,
+}
+
+/// A generated crate.
 pub struct Worker {
     pub tool: Tool,
-    pub n: usize,
     pub dir: PathBuf,
+    /// Its package name, which is also its binary's.
+    pub name: String,
 }
 
 /// Prints the process's peak resident memory, read by the harness.
@@ -178,6 +190,24 @@ fn main() {{
     format!("{PEAK_MEMORY}{pool}{body}")
 }
 
+/// The main of a [`Purpose::Compile`] crate: the embedded revisions, used.
+fn compile_main_rs(tool: Tool) -> &'static str {
+    match tool {
+        Tool::Raw => {
+            "static RAW: &str = include_str!(\"../raw.sql\");\n\nfn main() {\n    println!(\"{}\", RAW.len());\n}\n"
+        }
+        Tool::Retort => {
+            "#[retort::migrations(\"versions\")]\nstruct Migrations;\n\nfn main() {\n    println!(\"{}\", Migrations::migrator().graph().len());\n}\n"
+        }
+        Tool::Sqlx => {
+            "static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!(\"./versions\");\n\nfn main() {\n    println!(\"{}\", MIGRATOR.iter().count());\n}\n"
+        }
+        Tool::Refinery => {
+            "refinery::embed_migrations!(\"versions\");\n\nfn main() {\n    println!(\"{}\", migrations::runner().get_migrations().len());\n}\n"
+        }
+    }
+}
+
 fn dependencies(tool: Tool) -> String {
     let sqlx =
         "sqlx = { version = \"0.9\", default-features = false, features = [\"runtime-tokio\", \"sqlite\", \"postgres\"";
@@ -198,8 +228,12 @@ fn dependencies(tool: Tool) -> String {
 
 impl Worker {
     /// Writes the crate for `tool` with `n` revisions (from scratch).
-    pub fn generate(tool: Tool, n: usize) -> std::io::Result<Worker> {
-        let dir = bench_dir().join(format!("{}-{n}", tool.name()));
+    pub fn generate(tool: Tool, n: usize, purpose: Purpose) -> std::io::Result<Worker> {
+        let name = match purpose {
+            Purpose::Run => format!("bench-{}-{n}", tool.name()),
+            Purpose::Compile => format!("bench-compile-{}-{n}", tool.name()),
+        };
+        let dir = bench_dir().join(&name);
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
@@ -208,20 +242,23 @@ impl Worker {
         std::fs::write(
             dir.join("Cargo.toml"),
             format!(
-                "[package]\nname = \"bench-{}-{n}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{}\n[workspace]\n",
-                tool.name(),
+                "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{}\n[workspace]\n",
                 dependencies(tool)
             ),
         )?;
         // The one-line build script retort asks for; sqlx and refinery
         // need it as much to see added files.
         std::fs::write(dir.join("build.rs"), "fn main() {\n    println!(\"cargo:rerun-if-changed=versions\");\n}\n")?;
-        std::fs::write(dir.join("src/main.rs"), main_rs(tool, n))?;
+        let main = match purpose {
+            Purpose::Run => main_rs(tool, n),
+            Purpose::Compile => compile_main_rs(tool).to_owned(),
+        };
+        std::fs::write(dir.join("src/main.rs"), main)?;
         if tool != Tool::Refinery {
             // The workspace's versions of sqlx and tokio, not newer ones.
             std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock"))?;
         }
-        Ok(Worker { tool, n, dir })
+        Ok(Worker { tool, dir, name })
     }
 
     /// Builds the crate; returns how long cargo took and what it printed.
@@ -255,6 +292,6 @@ impl Worker {
 
     /// The release binary.
     pub fn binary(&self) -> PathBuf {
-        bench_dir().join("target/release").join(format!("bench-{}-{}", self.tool.name(), self.n))
+        bench_dir().join("target/release").join(&self.name)
     }
 }

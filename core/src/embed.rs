@@ -91,10 +91,13 @@ fn decode_sections(s: &str, text: &str) -> Option<Vec<Section>> {
 /// `text.lines().skip(first).take(count)` joined would give, without
 /// walking the file line by line for every section.
 fn lines_of(text: &str, first: usize, count: usize) -> String {
+    // A plain byte loop: lines are short, and `find` pays a setup per call.
+    let bytes = text.as_bytes();
+    let after_newline = |from: usize| bytes[from..].iter().position(|&b| b == b'\n').map(|at| from + at + 1);
     let mut start = 0;
     for _ in 0..first {
-        match text[start..].find('\n') {
-            Some(at) => start += at + 1,
+        match after_newline(start) {
+            Some(next) => start = next,
             None => return String::new(),
         }
     }
@@ -103,7 +106,7 @@ fn lines_of(text: &str, first: usize, count: usize) -> String {
         if end == text.len() {
             break;
         }
-        end = text[end..].find('\n').map_or(text.len(), |at| end + at + 1);
+        end = after_newline(end).unwrap_or(text.len());
     }
     let mut lines = &text[start..end];
     if let Some(stripped) = lines.strip_suffix('\n') {
@@ -114,7 +117,11 @@ fn lines_of(text: &str, first: usize, count: usize) -> String {
 
 /// Reads back what [`encode`] wrote, with the revision file's `text`.
 pub fn decode(meta: &str, text: &str) -> Option<Revision> {
-    let fields: Vec<&str> = meta.split(FIELD).collect();
+    let mut split = meta.split(FIELD);
+    let fields: [&str; 14] = std::array::from_fn(|_| split.next().unwrap_or("\u{0}"));
+    if split.next().is_some() || fields[13] == "\u{0}" {
+        return None;
+    }
     let [
         id,
         down,
@@ -130,34 +137,38 @@ pub fn decode(meta: &str, text: &str) -> Option<Revision> {
         checksum,
         upgrade,
         downgrade,
-    ] = fields.as_slice()
+    ] = fields;
+    let mut numbers = lines.split(',').map(|n| n.parse::<u32>().ok());
+    let [id_line, revises, branch_labels, depends_on] = std::array::from_fn(|_| numbers.next().flatten());
+    let (Some(id_line), Some(revises), Some(branch_labels), Some(depends_on), None) =
+        (id_line, revises, branch_labels, depends_on, numbers.next())
     else {
         return None;
     };
-    let numbers: Vec<u32> = lines.split(',').map(|n| n.parse().ok()).collect::<Option<_>>()?;
-    let [id_line, revises, branch_labels, depends_on] = numbers.as_slice() else { return None };
-    if checksum.len() != 64 {
+    let nibble = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
+    let hex = checksum.as_bytes();
+    if hex.len() != 64 {
         return None;
     }
     let mut sum = [0u8; 32];
     for (i, byte) in sum.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(checksum.get(2 * i..2 * i + 2)?, 16).ok()?;
+        *byte = nibble(hex[2 * i])? << 4 | nibble(hex[2 * i + 1])?;
     }
     Some(Revision {
-        id: (*id).to_owned(),
+        id: id.to_owned(),
         down_revisions: split_list(down),
         branch_labels: split_list(labels),
         depends_on: split_list(depends),
-        message: (*message).to_owned(),
-        doc: (*doc).to_owned(),
+        message: message.to_owned(),
+        doc: doc.to_owned(),
         create_date: create_date.strip_prefix('=').map(str::to_owned),
-        transactional: *transactional == "1",
+        transactional: transactional == "1",
         upgrade: decode_sections(upgrade, text)?,
         downgrade: decode_sections(downgrade, text)?,
         path: PathBuf::from(path),
-        lines: HeaderLines { id: *id_line, revises: *revises, branch_labels: *branch_labels, depends_on: *depends_on },
+        lines: HeaderLines { id: id_line, revises, branch_labels, depends_on },
         checksum: sum,
-        kind: if *kind == "s" { SourceKind::Sql } else { SourceKind::Python },
+        kind: if kind == "s" { SourceKind::Sql } else { SourceKind::Python },
     })
 }
 
