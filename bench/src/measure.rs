@@ -37,7 +37,9 @@ impl Backend {
         }
     }
 
-    /// A new, empty database for `tool`; returns its URL.
+    /// A new, empty database for `tool`; returns its URL. What earlier runs
+    /// left for the disk to write is flushed first (`sync`, PostgreSQL's
+    /// `CHECKPOINT`), so that no run pays for the one before it.
     pub async fn fresh(&self, tool: Tool) -> String {
         let name = format!("retort_bench_{}", tool.name());
         match self {
@@ -46,6 +48,7 @@ impl Backend {
                 for suffix in ["", "-journal", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
+                let _ = Command::new("sync").status();
                 format!("sqlite://{}?mode=rwc", path.display())
             }
             Backend::Postgres { admin } => {
@@ -56,6 +59,9 @@ impl Backend {
                         .await
                         .expect("the admin URL may create databases");
                 }
+                // Superusers only; without it the runs are noisier.
+                let _ = sqlx::raw_sql("CHECKPOINT").execute(&mut conn).await;
+                let _ = Command::new("sync").status();
                 conn.close().await.ok();
                 let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
                 format!("{base}/{name}")
