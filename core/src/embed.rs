@@ -5,6 +5,7 @@
 //! the compiler to type-check than a struct literal with a dozen fields and
 //! nested slices: at 1,000 revisions that is most of an incremental rebuild.
 
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use crate::revision::{Dialect, HeaderLines, Revision, Section, SourceKind};
@@ -12,53 +13,78 @@ use crate::revision::{Dialect, HeaderLines, Revision, Section, SourceKind};
 const FIELD: char = '\u{1f}';
 const ITEM: char = '\u{1e}';
 
-fn clean(s: &str) -> String {
-    s.replace([FIELD, ITEM], " ")
+/// Appends `s` with the separators blanked out. (The macro runs this
+/// unoptimised for every revision: it leans on std's optimised routines.)
+fn push_clean(out: &mut String, s: &str) {
+    if s.as_bytes().contains(&(FIELD as u8)) || s.as_bytes().contains(&(ITEM as u8)) {
+        out.push_str(&s.replace([FIELD, ITEM], " "));
+    } else {
+        out.push_str(s);
+    }
 }
 
-fn list(items: &[String]) -> String {
-    items.iter().map(|s| clean(s)).collect::<Vec<_>>().join(&ITEM.to_string())
+fn push_list(out: &mut String, items: &[String]) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(ITEM);
+        }
+        push_clean(out, item);
+    }
 }
 
-fn sections(sections: &[Section]) -> String {
-    let items: Vec<String> = sections
-        .iter()
-        .map(|s| {
-            let d = match s.dialect {
-                None => '-',
-                Some(Dialect::Postgres) => 'p',
-                Some(Dialect::MySql) => 'm',
-                Some(Dialect::Sqlite) => 's',
-            };
-            let lines = if s.sql.is_empty() { 0 } else { s.sql.split('\n').count() };
-            format!("{d}:{}:{lines}", s.line)
-        })
-        .collect();
-    items.join(&ITEM.to_string())
+fn push_sections(out: &mut String, sections: &[Section]) {
+    for (i, s) in sections.iter().enumerate() {
+        if i > 0 {
+            out.push(ITEM);
+        }
+        let d = match s.dialect {
+            None => '-',
+            Some(Dialect::Postgres) => 'p',
+            Some(Dialect::MySql) => 'm',
+            Some(Dialect::Sqlite) => 's',
+        };
+        let lines = if s.sql.is_empty() { 0 } else { s.sql.matches('\n').count() + 1 };
+        let _ = write!(out, "{d}:{}:{lines}", s.line);
+    }
 }
 
 /// Encodes `rev` (read from `path`, stored as given) without its SQL, which
 /// [`decode`] cuts from the file's text.
 pub fn encode(rev: &Revision, path: &Path) -> String {
-    let create_date = rev.create_date.as_deref().map_or_else(String::new, |d| format!("={}", clean(d)));
+    let mut out = String::with_capacity(256 + rev.doc.len());
+    let field = |out: &mut String| out.push(FIELD);
+    push_clean(&mut out, &rev.id);
+    field(&mut out);
+    push_list(&mut out, &rev.down_revisions);
+    field(&mut out);
+    push_list(&mut out, &rev.branch_labels);
+    field(&mut out);
+    push_list(&mut out, &rev.depends_on);
+    field(&mut out);
+    push_clean(&mut out, &rev.message);
+    field(&mut out);
+    push_clean(&mut out, &rev.doc);
+    field(&mut out);
+    if let Some(date) = &rev.create_date {
+        out.push('=');
+        push_clean(&mut out, date);
+    }
+    field(&mut out);
+    out.push(if rev.transactional { '1' } else { '0' });
+    field(&mut out);
+    out.push(if rev.kind == SourceKind::Sql { 's' } else { 'p' });
+    field(&mut out);
+    push_clean(&mut out, &path.to_string_lossy());
+    field(&mut out);
     let lines = rev.lines;
-    let fields = [
-        clean(&rev.id),
-        list(&rev.down_revisions),
-        list(&rev.branch_labels),
-        list(&rev.depends_on),
-        clean(&rev.message),
-        rev.doc.replace([FIELD, ITEM], " "),
-        create_date,
-        if rev.transactional { "1" } else { "0" }.to_owned(),
-        if rev.kind == SourceKind::Sql { "s" } else { "p" }.to_owned(),
-        clean(&path.to_string_lossy()),
-        format!("{},{},{},{}", lines.id, lines.revises, lines.branch_labels, lines.depends_on),
-        rev.checksum_hex(),
-        sections(&rev.upgrade),
-        sections(&rev.downgrade),
-    ];
-    fields.join(&FIELD.to_string())
+    let _ = write!(out, "{},{},{},{}", lines.id, lines.revises, lines.branch_labels, lines.depends_on);
+    field(&mut out);
+    out.push_str(&rev.checksum_hex());
+    field(&mut out);
+    push_sections(&mut out, &rev.upgrade);
+    field(&mut out);
+    push_sections(&mut out, &rev.downgrade);
+    out
 }
 
 fn split_list(s: &str) -> Vec<String> {

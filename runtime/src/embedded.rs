@@ -15,16 +15,11 @@ pub use std::sync::OnceLock;
 
 use crate::migrator::{Command, acquire};
 
-/// One embedded revision: what the macro read (in `retort-core`'s compact
-/// text form, see `retort_core::embed`) and the file's text.
-#[derive(Debug)]
-pub struct EmbeddedRevision {
-    /// The parsed header, links and section line ranges.
-    pub meta: &'static str,
-    /// The file's text (`include_str!`, which also makes cargo rebuild the
-    /// crate when the file changes).
-    pub text: &'static str,
-}
+/// One embedded revision: what the macro read, in `retort-core`'s compact
+/// text form (see `retort_core::embed`), and the file's text
+/// (`include_str!`, which also makes cargo rebuild the crate when the file
+/// changes).
+pub type EmbeddedRevision = (&'static str, &'static str);
 
 /// A whole embedded versions directory and the attribute's options.
 #[derive(Debug)]
@@ -48,19 +43,17 @@ pub struct EmbeddedSet {
     pub migrator: OnceLock<Migrator>,
 }
 
-impl EmbeddedRevision {
-    /// The revision as retort-core represents it.
-    pub fn to_revision(&self) -> Revision {
-        // The macro wrote `meta` with the same retort-core version.
-        retort_core::embed::decode(self.meta, self.text)
-            .unwrap_or_else(|| panic!("retort: an embedded revision cannot be read back; rebuild the crate"))
-    }
-}
-
 impl EmbeddedSet {
     /// The revisions as retort-core represents them.
     pub fn to_revisions(&self) -> Vec<Revision> {
-        self.revisions.iter().map(EmbeddedRevision::to_revision).collect()
+        // The macro wrote them with the same retort-core version.
+        self.revisions
+            .iter()
+            .map(|(meta, text)| {
+                retort_core::embed::decode(meta, text)
+                    .unwrap_or_else(|| panic!("retort: an embedded revision cannot be read back; rebuild the crate"))
+            })
+            .collect()
     }
 
     /// The migrator over the embedded revisions, built on first use.

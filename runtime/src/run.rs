@@ -610,17 +610,15 @@ async fn exec(conn: &mut Conn<'_>, sql: &str, doing: &str) -> Result<(), Error> 
 /// The database's message with its code, and PostgreSQL's detail and hint.
 fn database_message(err: &sqlx::Error) -> String {
     let Some(db) = err.as_database_error() else { return err.to_string() };
-    let mut message = match db.code() {
+    let message = match db.code() {
         Some(code) => format!("{} (code {code})", db.message()),
         None => db.message().to_owned(),
     };
     #[cfg(feature = "postgres")]
     if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-        for (label, text) in [("detail", pg.detail()), ("hint", pg.hint())] {
-            if let Some(text) = text {
-                message.push_str(&format!("\n  {label}: {text}"));
-            }
-        }
+        let extra = [("detail", pg.detail()), ("hint", pg.hint())];
+        let extra = extra.iter().filter_map(|(label, text)| Some(format!("\n  {label}: {}", (*text)?)));
+        return message + &extra.collect::<String>();
     }
     message
 }

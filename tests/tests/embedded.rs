@@ -15,6 +15,10 @@ pub struct Shop;
 #[retort::migrations("../core/tests/fixtures/mixed", version_table = "mixed_version")]
 pub struct Mixed;
 
+/// Quotes, backslashes, `"#`, tabs and non-ASCII text in every field.
+#[retort::migrations("fixtures/odd-text")]
+pub struct OddText;
+
 fn same(embedded: &[Revision], read: &[Revision]) {
     assert_eq!(embedded.len(), read.len());
     for (e, r) in embedded.iter().zip(read) {
@@ -33,6 +37,9 @@ fn the_embedded_revisions_equal_the_directory_read_at_run_time() {
     let read = load_dir(&root.join("../core/tests/fixtures/mixed")).unwrap();
     same(Mixed::migrator().graph().revisions(), read.revisions());
     assert_eq!(Mixed::migrator().version_table().name, "mixed_version");
+    let read = load_dir(&root.join("fixtures/odd-text")).unwrap();
+    same(OddText::migrator().graph().revisions(), read.revisions());
+    assert!(read.revisions()[0].message.contains("r#\"raw\"#, ünïcödé"));
     assert_eq!(Shop::files_not_embedded(), (Vec::new(), Vec::new()));
 }
 
