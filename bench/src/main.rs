@@ -59,8 +59,16 @@ fn time(d: Duration) -> String {
     if s >= 1.0 { format!("{s:.2} s") } else { format!("{:.1} ms", s * 1e3) }
 }
 
-fn with_ratio(d: Duration, base: Duration) -> String {
-    format!("{} ({:.2}×)", time(d), d.as_secs_f64() / base.as_secs_f64())
+/// The median of the ratios of paired runs (same round, same position):
+/// steadier than a ratio of medians when the machine drifts between rounds.
+fn paired_ratio(values: &[Duration], base: &[Duration]) -> f64 {
+    let mut ratios: Vec<f64> = values.iter().zip(base).map(|(v, b)| v.as_secs_f64() / b.as_secs_f64()).collect();
+    ratios.sort_by(f64::total_cmp);
+    match ratios.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => ratios[n / 2],
+        n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
+    }
 }
 
 fn mib(kib: u64) -> String {
@@ -76,12 +84,14 @@ struct Results {
 }
 
 /// A cell: the median with its ratio to `base`, or why it failed.
-fn cell(samples: &Samples, values: &[Duration], base: Option<Duration>) -> String {
-    match (&samples.failed, base) {
-        (Some(reason), _) if values.is_empty() => format!("failed: {reason}"),
-        (_, _) if values.is_empty() => "—".to_owned(),
-        (_, Some(base)) if !base.is_zero() => with_ratio(median(values), base),
-        _ => time(median(values)),
+/// A cell: the median, with the median of its ratios to the paired `base`
+/// runs, or why it failed.
+fn cell(samples: &Samples, values: &[Duration], base: &[Duration]) -> String {
+    match &samples.failed {
+        Some(reason) if values.is_empty() => format!("failed: {reason}"),
+        _ if values.is_empty() => "—".to_owned(),
+        _ if base.is_empty() => time(median(values)),
+        _ => format!("{} ({:.2}×)", time(median(values)), paired_ratio(values, base)),
     }
 }
 
@@ -96,24 +106,26 @@ fn tables(results: &Results, tools: &[Tool]) -> String {
         let _ = writeln!(out, "|---|---:|---:|{}", "---:|".repeat(others.len()));
     };
     if !results.runs.is_empty() {
-        let _ = writeln!(out, "\nApplying N revisions to an empty database (median; ratio to raw):\n");
+        let _ = writeln!(
+            out,
+            "\nApplying N revisions to an empty database (median time; median ratio to raw in the same round):\n"
+        );
         header(&mut out, "raw, one transaction");
         for ((backend, n), samples) in &results.runs {
             let raw = &samples[&Tool::Raw];
-            let base = (!raw.apply.is_empty()).then(|| median(&raw.apply));
-            let cells: Vec<String> = others.iter().map(|t| cell(&samples[t], &samples[t].apply, base)).collect();
-            let _ = writeln!(out, "| {backend} | {n} | {} | {} |", cell(raw, &raw.apply, None), cells.join(" | "));
+            let cells: Vec<String> = others.iter().map(|t| cell(&samples[t], &samples[t].apply, &raw.apply)).collect();
+            let _ = writeln!(out, "| {backend} | {n} | {} | {} |", cell(raw, &raw.apply, &[]), cells.join(" | "));
         }
         let _ = writeln!(
             out,
-            "\nA start when the database is already at head (median; ratio to raw connect + one query):\n"
+            "\nA start when the database is already at head (median time; median ratio to raw connect + one query, run beside it):\n"
         );
         header(&mut out, "raw connect + one query");
         for ((backend, n), samples) in &results.runs {
             let raw = &samples[&Tool::Raw];
-            let base = (!raw.at_head.is_empty()).then(|| median(&raw.at_head));
-            let cells: Vec<String> = others.iter().map(|t| cell(&samples[t], &samples[t].at_head, base)).collect();
-            let _ = writeln!(out, "| {backend} | {n} | {} | {} |", cell(raw, &raw.at_head, None), cells.join(" | "));
+            let cells: Vec<String> =
+                others.iter().map(|t| cell(&samples[t], &samples[t].at_head, &raw.at_head)).collect();
+            let _ = writeln!(out, "| {backend} | {n} | {} | {} |", cell(raw, &raw.at_head, &[]), cells.join(" | "));
         }
     }
     let sizes: Vec<usize> = results.binary.keys().map(|&(n, _)| n).collect();
@@ -182,8 +194,7 @@ fn main() -> std::io::Result<()> {
             // Small sizes are quick and noisy (a commit's fsync varies by
             // milliseconds here): more rounds.
             let rounds = settings.rounds.unwrap_or(match n {
-                0..=300 => 15,
-                301..=3_000 => 7,
+                0..=3_000 => 15,
                 _ => 3,
             });
             for backend in &backends {
@@ -217,4 +228,20 @@ fn main() -> std::io::Result<()> {
     }
     print!("{}", tables(&results, &tools));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_pair_runs_of_the_same_round() {
+        let ms = |v: &[u64]| v.iter().map(|&m| Duration::from_millis(m)).collect::<Vec<_>>();
+        // The machine slows down in the second round: both runs feel it.
+        let raw = ms(&[10, 20, 10]);
+        let tool = ms(&[11, 22, 12]);
+        assert!((paired_ratio(&tool, &raw) - 1.1).abs() < 1e-9);
+        assert!((paired_ratio(&ms(&[30, 10]), &ms(&[10, 10])) - 2.0).abs() < 1e-9);
+        assert!(paired_ratio(&[], &[]).is_nan());
+    }
 }
