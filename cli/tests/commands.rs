@@ -90,6 +90,13 @@ fn offline_sql_touches_no_database() {
     assert_eq!(code, 0, "{stderr}");
     assert!(sql.starts_with("BEGIN;\n\nCREATE TABLE \"alembic_version\""), "{sql}");
     assert!(sql.contains("-- Running upgrade 1975ea83b712 -> 27c6a30d7c24"), "{sql}");
+    assert_eq!(sql.matches("COMMIT;").count(), 1, "one transaction for the run: {sql}");
+    let (code, per_revision, stderr) =
+        retort(url, &["upgrade", "--sql", "--transaction-per-revision", "base:27c6a30d7c24"]);
+    assert_eq!(code, 0, "{stderr}");
+    let steps = per_revision.matches("-- Running upgrade").count();
+    assert!(steps > 1, "{per_revision}");
+    assert_eq!(per_revision.matches("COMMIT;").count(), steps, "one transaction per revision: {per_revision}");
     let out = Command::new(env!("CARGO_BIN_EXE_retort"))
         .args(["--dir", &shop(), "--dialect", "mysql", "upgrade", "--sql", "head"])
         .env_remove("DATABASE_URL")

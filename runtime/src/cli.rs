@@ -328,16 +328,18 @@ impl Command {
                 }
                 ok
             }
-            Command::Upgrade { revision, sql: true, .. } => {
+            Command::Upgrade { revision, sql: true, transaction_per_revision, .. } => {
+                let migrator = &per_revision(migrator, *transaction_per_revision);
                 let (from, target) = sql_range(migrator, revision)?;
                 let from: Vec<&str> = from.iter().map(String::as_str).collect();
                 print!("{}", migrator.upgrade_sql(offline_dialect()?, &from, target).map_err(fail)?);
                 ok
             }
-            Command::Downgrade { revision, sql: true, .. } => {
+            Command::Downgrade { revision, sql: true, transaction_per_revision, .. } => {
                 if !revision.contains(':') {
                     return Err("downgrade with --sql requires <fromrev>:<torev>".to_owned());
                 }
+                let migrator = &per_revision(migrator, *transaction_per_revision);
                 let (from, target) = sql_range(migrator, revision)?;
                 let from: Vec<&str> = from.iter().map(String::as_str).collect();
                 print!("{}", migrator.downgrade_sql(offline_dialect()?, &from, target).map_err(fail)?);
@@ -348,11 +350,7 @@ impl Command {
                 if revision.contains(':') {
                     return Err("Range revision not allowed".to_owned());
                 }
-                let mut migrator = with_progress(migrator, *quiet, *verbose);
-                if *transaction_per_revision {
-                    let options = crate::Options { transaction_per_revision: true, ..migrator.options().clone() };
-                    migrator = migrator.with_options(options);
-                }
+                let migrator = per_revision(&with_progress(migrator, *quiet, *verbose), *transaction_per_revision);
                 let report = if matches!(self, Command::Upgrade { .. }) {
                     migrator.upgrade(db()?, revision).await
                 } else {
@@ -406,6 +404,13 @@ impl Command {
 
 /// The migrator, telling stderr about each step: on a terminal, which one
 /// of how many runs and how long it took; piped, Alembic's plain log line.
+/// `migrator`, with one transaction per revision when `--transaction-per-revision` asks.
+fn per_revision(migrator: &Migrator, asked: bool) -> Migrator {
+    let mut options = migrator.options().clone();
+    options.transaction_per_revision |= asked;
+    migrator.clone().with_options(options)
+}
+
 fn with_progress(migrator: &Migrator, quiet: bool, verbose: bool) -> Migrator {
     use std::io::{IsTerminal, Write};
     if quiet {

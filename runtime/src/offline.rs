@@ -43,6 +43,7 @@ impl Migrator {
     fn render(&self, dialect: Dialect, plan: &Plan, from: &[String]) -> String {
         // MySQL has no transactional DDL: Alembic prints no BEGIN/COMMIT.
         let transactional = dialect != Dialect::MySql;
+        let per_revision = transactional && self.options.transaction_per_revision;
         let table = &self.table;
         let mut out = String::new();
         let mut emit_text = |sql: &str, comment: bool| {
@@ -60,12 +61,15 @@ impl Migrator {
                 ";\n\n"
             });
         };
-        if transactional {
+        if transactional && !per_revision {
             emit_text("BEGIN", false);
         }
         let mut rows = !from.is_empty();
         // Alembic creates the table before a step that starts from no row.
         for step in &plan.steps {
+            if per_revision {
+                emit_text("BEGIN", false);
+            }
             if !rows {
                 emit_text(&table.create(dialect, false), false);
             }
@@ -107,8 +111,11 @@ impl Migrator {
                 emit_text(&sql, false);
             }
             rows = !step.heads_after.is_empty();
+            if per_revision {
+                emit_text("COMMIT", false);
+            }
         }
-        if transactional {
+        if transactional && !per_revision {
             emit_text("COMMIT", false);
         }
         out

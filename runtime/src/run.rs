@@ -37,10 +37,12 @@ impl Drop for CloseUnlessClean<'_> {
 /// bookkeeping, not a thousand round trips.
 struct Tx<'g> {
     open: bool,
-    /// The version table and retort's log exist (they are created when first
-    /// written on SQLite, up front elsewhere).
+    /// The version table and retort's log exist (SQLite creates them up
+    /// front only for a database without rows, else when first written).
     tables_ready: bool,
-    /// The rows as of the last commit of this run, once something committed.
+    /// The open transaction changed something (a step ran, or a purge).
+    changed: bool,
+    /// The rows as of the last commit of this run that changed something.
     committed: Option<Vec<String>>,
     /// The version table's rows as this connection last wrote (or read) them.
     written: Vec<String>,
@@ -60,6 +62,7 @@ impl Tx<'_> {
     /// it is the only one since the last write.
     fn step_ran(&mut self, step: &Step) {
         self.rows.clone_from(&step.heads_after);
+        self.changed = true;
         self.steps_unwritten += 1;
         if self.steps_unwritten == 1 {
             self.first_unwritten.clone_from(&step.changes);
@@ -151,6 +154,7 @@ impl Migrator {
         let mut tx = Tx {
             open: false,
             tables_ready: false,
+            changed: false,
             committed: None,
             written: Vec::new(),
             rows: Vec::new(),
@@ -197,12 +201,17 @@ impl Migrator {
         let dialect = conn.dialect();
         if dialect != Dialect::Sqlite {
             // The tables first, so that reading them cannot fail: a failed
-            // statement aborts a PostgreSQL transaction. (SQLite creates
-            // them when they are first written: every ALTER TABLE of the run
-            // re-reads the whole schema, theirs included.)
+            // statement aborts a PostgreSQL transaction.
             self.create_tables(conn, tx).await?;
         }
         let rows = sorted(self.read_rows(conn).await?);
+        if dialect == Dialect::Sqlite && rows.is_empty() {
+            // A new database gets its version table before the first
+            // revision runs, as Alembic creates it, so a revision may read
+            // it. With rows, the table exists, and retort's log waits for
+            // the first write: every ALTER TABLE re-reads the whole schema.
+            self.create_tables(conn, tx).await?;
+        }
         if let Some(report) = self.ahead(&rows, command) {
             return Ok(report);
         }
@@ -224,6 +233,7 @@ impl Migrator {
             exec(conn, &self.table.delete_all(dialect), "emptying the version table").await?;
             tx.written.clear();
             tx.rows.clear();
+            tx.changed = true;
         }
         let mut report = Report { heads_before: rows, heads_after: Vec::new(), ..Report::default() };
         let total = plan.steps.len();
@@ -323,7 +333,7 @@ impl Migrator {
                 self.commit(conn, tx).await?;
             }
             self.run_statements(conn, rev, &statements, tx, true, &finish_with).await?;
-            self.begin(conn, tx).await?;
+            self.begin(conn, tx).await.map_err(|e| unrecorded(e, rev, &finish_with))?;
             match (self.verify_rows(conn, &tx.rows).await, rev) {
                 (Err(Error::ConcurrentChange { table, expected, found }), Some(rev)) => {
                     return Err(Error::RanUnrecorded {
@@ -347,7 +357,7 @@ impl Migrator {
             // What ran outside a transaction cannot be rolled back: commit its
             // version-table change at once, so the table never lags behind
             // the schema (Alembic leaves it in the next transaction).
-            self.commit(conn, tx).await?;
+            self.commit(conn, tx).await.map_err(|e| unrecorded(e, rev, &finish_with))?;
             if !self.options.transaction_per_revision {
                 self.begin(conn, tx).await?;
             }
@@ -364,7 +374,9 @@ impl Migrator {
         self.flush_log(conn, tx).await?;
         exec(conn, "COMMIT", "committing").await?;
         tx.open = false;
-        tx.committed = Some(tx.rows.clone());
+        if std::mem::take(&mut tx.changed) {
+            tx.committed = Some(tx.rows.clone());
+        }
         Ok(())
     }
 
@@ -605,6 +617,22 @@ pub(crate) fn statements_of(rev: &Revision, upgrade: bool, dialect: Dialect) -> 
 
 async fn exec(conn: &mut Conn<'_>, sql: &str, doing: &str) -> Result<(), Error> {
     conn.execute(sql).await.map(|_| ()).map_err(|e| Error::database(doing, &e))
+}
+
+/// A database error met while recording a revision whose statements ran
+/// outside a transaction: they stay, and the error says how to record them.
+fn unrecorded(err: Error, rev: Option<&Revision>, finish_with: &str) -> Error {
+    match (err, rev) {
+        (Error::Database { doing, message }, Some(rev)) => Error::Database {
+            doing: format!(
+                "{doing} after revision {} ({}) ran outside a transaction: its statements stay applied, but the version table does not record them; check the schema, then `stamp {finish_with}`",
+                rev.id,
+                rev.path.display()
+            ),
+            message,
+        },
+        (err, _) => err,
+    }
 }
 
 /// The database's message with its code, and PostgreSQL's detail and hint.

@@ -198,6 +198,38 @@ async fn a_version_table_in_its_own_schema() {
     }
 }
 
+#[tokio::test]
+async fn a_new_database_has_its_version_table_before_the_first_revision() {
+    // Alembic creates the table up front: a revision may read it, and a
+    // purge may empty it.
+    let revs = vec![
+        Rev::sql(
+            "aaaa0001",
+            &[],
+            "CREATE TABLE seen AS SELECT COUNT(*) AS n FROM alembic_version;",
+            "DROP TABLE seen;",
+        ),
+        Rev::table("bbbb0002", &["aaaa0001"]),
+    ];
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        let m = Migrator::from_dir(versions(&revs)).unwrap();
+        m.upgrade(pool.db(), "head").await.unwrap_or_else(|e| panic!("{backend:?}: {e}"));
+        assert_eq!(pool.strings("SELECT CAST(n AS CHAR) FROM seen").await, ["0"], "{backend:?}");
+        assert_eq!(pool.versions("alembic_version").await, ["bbbb0002"]);
+        pool.close().await;
+        db.drop_db().await;
+
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        m.stamp(pool.db(), &["aaaa0001"], true).await.unwrap_or_else(|e| panic!("{backend:?}: {e}"));
+        assert_eq!(pool.versions("alembic_version").await, ["aaaa0001"], "{backend:?}");
+        pool.close().await;
+        db.drop_db().await;
+    }
+}
+
 #[test]
 fn offline_sql_is_what_a_run_sends() {
     let mut revs = chain();
@@ -223,6 +255,15 @@ fn offline_sql_is_what_a_run_sends() {
     let mysql = m.downgrade_sql(Dialect::MySql, &["cccc0003"], "base").unwrap();
     assert!(!mysql.contains("BEGIN"), "MySQL has no transactional DDL: {mysql}");
     assert!(mysql.contains("DELETE FROM `alembic_version` WHERE version_num = 'aaaa0001';"), "{mysql}");
+    // One transaction per revision: BEGIN and COMMIT around each step, the
+    // table's creation inside the first.
+    let per_revision = retort::Options { transaction_per_revision: true, ..retort::Options::default() };
+    let sql = m.clone().with_options(per_revision).upgrade_sql(Dialect::Postgres, &[], "head").unwrap();
+    let begins: Vec<usize> = sql.match_indices("BEGIN;").map(|(i, _)| i).collect();
+    assert_eq!((begins.len(), sql.matches("COMMIT;").count()), (4, 4), "{sql}");
+    assert!(sql.starts_with("BEGIN;\n\nCREATE TABLE \"alembic_version\""), "{sql}");
+    assert!(sql.ends_with("UPDATE \"alembic_version\" SET version_num = 'cccc0003' WHERE version_num = 'bbbb0002';\n\nCOMMIT;\n\n"), "{sql}");
+    assert!(sql.contains("-- Running upgrade aaaa0001 -> bbbb0002\n\nCOMMIT;\n\nCREATE INDEX CONCURRENTLY"), "{sql}");
     let stamp = m.stamp_sql(Dialect::Sqlite, &["aaaa0001"], &["cccc0003"]).unwrap();
     assert!(
         stamp.contains("UPDATE \"alembic_version\" SET version_num = 'cccc0003' WHERE version_num = 'aaaa0001';"),

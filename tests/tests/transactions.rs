@@ -115,6 +115,46 @@ async fn a_table_moved_while_a_non_transactional_revision_ran_is_reported_as_unr
     db.drop_db().await;
 }
 
+#[tokio::test]
+async fn a_non_transactional_revision_whose_record_fails_says_it_stays_applied() {
+    // The revision runs outside a transaction and then makes the version
+    // table refuse its own row: the statements stay, the row does not.
+    let db = TestDb::create(Backend::Sqlite).await;
+    let pool = db.pool().await;
+    let refuse = "CREATE TRIGGER refuse BEFORE INSERT ON alembic_version BEGIN SELECT RAISE(ABORT, 'refused'); END;";
+    let revs = vec![Rev::sql("aaaa0001", &[], refuse, "DROP TRIGGER refuse;").non_transactional()];
+    let m = Migrator::from_dir(versions(&revs)).unwrap();
+    let err = m.upgrade(pool.db(), "head").await.unwrap_err().to_string();
+    assert!(err.contains("after revision aaaa0001"), "{err}");
+    assert!(err.contains("its statements stay applied, but the version table does not record them"), "{err}");
+    assert!(err.contains("`stamp aaaa0001`"), "{err}");
+    assert!(err.contains("refused"), "the database's own message: {err}");
+    assert!(pool.versions("alembic_version").await.is_empty());
+    assert_eq!(pool.strings("SELECT name FROM sqlite_master WHERE name = 'refuse'").await, ["refuse"]);
+    pool.close().await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_failing_first_revision_outside_a_transaction_claims_no_earlier_commit() {
+    for backend in backends() {
+        if backend == Backend::MySql {
+            continue; // every MySQL revision is its own unit; see failures.rs
+        }
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        let revs =
+            vec![Rev::sql("aaaa0001", &[], "INSERT INTO nowhere VALUES (1);", "SELECT 1;").non_transactional()];
+        let m = Migrator::from_dir(versions(&revs)).unwrap();
+        let err = m.upgrade(pool.db(), "head").await.unwrap_err().to_string();
+        assert!(err.contains("no statement of revision aaaa0001 ran"), "{backend:?}: {err}");
+        assert!(err.contains("alembic_version was not changed"), "{backend:?}: {err}");
+        assert!(!err.contains("were committed"), "nothing before it committed: {err}");
+        pool.close().await;
+        db.drop_db().await;
+    }
+}
+
 /// What a trigger saw written to `alembic_version` (SQLite), oldest first.
 async fn version_writes(pool: &retort_tests::Pool) -> Vec<String> {
     let writes = pool.strings("SELECT what FROM version_writes ORDER BY n").await;
