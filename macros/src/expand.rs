@@ -117,7 +117,7 @@ pub fn skeleton(item: &DeriveInput, krate: &TokenStream) -> TokenStream {
             #[doc(hidden)]
             fn __retort_set() -> &'static #krate::__private::v1::EmbeddedSet {
                 static EMPTY: #krate::__private::v1::EmbeddedSet = #krate::__private::v1::EmbeddedSet {
-                    dir: "", files: &[], revisions: &[], version_table: "alembic_version", version_table_schema: ::core::option::Option::None,
+                    dir: "", files: "", metas: "", texts: "", ends: &[], version_table: "alembic_version", version_table_schema: ::core::option::Option::None,
                     rows_at_head: ::core::option::Option::None, rows_at_heads: &[], migrator: #krate::__private::v1::OnceLock::new(),
                 };
                 &EMPTY
@@ -152,30 +152,53 @@ fn option_str(value: Option<&str>) -> TokenStream {
     }
 }
 
-/// Every revision as static data, `&[(meta, text), …]`: its parsed form in
-/// retort-core's compact text encoding, and the file's text through
-/// `include_str!` (which also makes cargo rebuild the crate whenever the file
-/// changes). Written as source text for the compiler's lexer, one call for
-/// all of them: building the tokens one by one costs the unoptimised macro
-/// about 30 µs a revision, a third of a second at 10,000.
-fn revisions(revisions: &[Revision], manifest_dir: &Path) -> TokenStream {
+/// The fields `metas`, `texts` and `ends` of the embedded set: every
+/// revision's parsed form in retort-core's compact text encoding, one
+/// string for all; the files' texts through `include_str!` under one
+/// `concat!` (which also makes cargo rebuild the crate whenever a file
+/// changes); and where each revision ends in both. Plain numbers and two
+/// strings need no relocation when the program starts, where a pair of
+/// pointers per revision made the dynamic loader patch 30,000 pointers, and
+/// fault in their pages, at 10,000 revisions. Written as source text for
+/// the compiler's lexer, one call for all of them: building the tokens one
+/// by one costs the unoptimised macro about 30 µs a revision.
+fn revisions(revisions: &[Revision], manifest_dir: &Path) -> Result<TokenStream, syn::Error> {
     use std::fmt::Write;
-    let mut source = String::with_capacity(revisions.len() * 400 + 2);
-    source.push_str("&[");
+    let mut metas = String::with_capacity(revisions.len() * 300);
+    let mut texts = String::with_capacity(revisions.len() * 60 + 20);
+    let mut ends = String::with_capacity(revisions.len() * 12 + 8);
+    let mut text_end: u64 = 0;
+    texts.push_str("::core::concat!(");
+    ends.push_str("&[");
     for rev in revisions {
         let relative = rev.path.strip_prefix(manifest_dir).unwrap_or(&rev.path);
-        let meta = retort_core::embed::encode(rev, relative);
+        metas.push_str(&retort_core::embed::encode(rev, relative));
+        // `include_str!` embeds the file byte for byte.
+        let length = match std::fs::metadata(&rev.path) {
+            Ok(metadata) => metadata.len(),
+            Err(err) => {
+                let message = format!("retort could not read {}: {err}", rev.path.display());
+                return Err(syn::Error::new(Span::call_site(), message));
+            }
+        };
+        text_end += length;
         // `{:?}` writes a string as a Rust string literal.
-        let _ = write!(source, "({meta:?}, ::core::include_str!({:?})),", rev.path.to_string_lossy());
+        let _ = write!(texts, "::core::include_str!({:?}),", rev.path.to_string_lossy());
+        let _ = write!(ends, "{},{text_end},", metas.len());
     }
-    source.push(']');
+    if u32::try_from(text_end.max(metas.len() as u64)).is_err() {
+        let message = "retort embeds at most 4 GiB of revision files";
+        return Err(syn::Error::new(Span::call_site(), message));
+    }
+    texts.push(')');
+    ends.push(']');
+    let source = format!("metas: {metas:?}, texts: {texts}, ends: {ends},");
     // Straight to the compiler's lexer: proc_macro2's `parse` would first
     // check the text with its own lexer, which runs unoptimised (as proc
     // macros are built) and took longer than everything else here.
     match source.parse::<proc_macro::TokenStream>() {
-        Ok(tokens) => tokens.into(),
-        Err(err) => syn::Error::new(Span::call_site(), format!("retort could not embed the revisions: {err}"))
-            .to_compile_error(),
+        Ok(tokens) => Ok(tokens.into()),
+        Err(err) => Err(syn::Error::new(Span::call_site(), format!("retort could not embed the revisions: {err}"))),
     }
 }
 
@@ -239,7 +262,14 @@ fn generate(
     files: &[PathBuf],
 ) -> TokenStream {
     let ident = &item.ident;
-    let revs = revisions(graph.map_or(&[][..], RevisionGraph::revisions), manifest_dir);
+    let revs = match revisions(graph.map_or(&[][..], RevisionGraph::revisions), manifest_dir) {
+        Ok(revs) => revs,
+        Err(err) => {
+            let mut out = err.to_compile_error();
+            out.extend(skeleton(item, krate));
+            return out;
+        }
+    };
     // What the version table holds once a database is at `head` / `heads`,
     // so that a start at head compares one read with these and decodes
     // nothing.
@@ -253,9 +283,10 @@ fn generate(
         None => quote!(::core::option::Option::None),
     };
     let rows_at_heads = strs(&rows_at("heads").unwrap_or_default());
+    // Joined with `/`, which no file name holds: one string, no relocations.
     let names: Vec<String> =
         files.iter().filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
-    let names = strs(&names);
+    let names = lit(&names.join("/"));
     let dir_lit = lit(&dir.to_string_lossy());
     let table = lit(&args.version_table.as_ref().map_or_else(|| "alembic_version".to_owned(), LitStr::value));
     let schema = option_str(args.version_table_schema.as_ref().map(LitStr::value).as_deref());
@@ -272,7 +303,7 @@ fn generate(
                 static SET: #krate::__private::v1::EmbeddedSet = #krate::__private::v1::EmbeddedSet {
                     dir: #dir_lit,
                     files: #names,
-                    revisions: #revs,
+                    #revs
                     version_table: #table,
                     version_table_schema: #schema,
                     rows_at_head: #rows_at_head,

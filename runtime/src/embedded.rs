@@ -15,21 +15,26 @@ pub use std::sync::OnceLock;
 
 use crate::migrator::{Command, acquire};
 
-/// One embedded revision: what the macro read, in `retort-core`'s compact
-/// text form (see `retort_core::embed`), and the file's text
-/// (`include_str!`, which also makes cargo rebuild the crate when the file
-/// changes).
-pub type EmbeddedRevision = (&'static str, &'static str);
-
 /// A whole embedded versions directory and the attribute's options.
 #[derive(Debug)]
 pub struct EmbeddedSet {
     /// The directory, absolute, as the build saw it.
     pub dir: &'static str,
-    /// The names of the revision files the build saw there.
-    pub files: &'static [&'static str],
-    /// The revisions, in load order.
-    pub revisions: &'static [EmbeddedRevision],
+    /// The names of the revision files the build saw there, joined with
+    /// `/` (which no file name holds).
+    pub files: &'static str,
+    /// Every revision as the macro read it, in load order and in
+    /// `retort-core`'s compact text form (see `retort_core::embed`), one
+    /// after another.
+    pub metas: &'static str,
+    /// The revision files' texts, one after another (`include_str!`, which
+    /// also makes cargo rebuild the crate when a file changes).
+    pub texts: &'static str,
+    /// Where each revision ends in `metas` and in `texts`: two offsets per
+    /// revision. Two strings and a table of numbers cost the program's start
+    /// nothing per revision, where a pointer per revision must be patched
+    /// by the dynamic loader.
+    pub ends: &'static [u32],
     /// `version_table = "…"`.
     pub version_table: &'static str,
     /// `version_table_schema = "…"`.
@@ -46,14 +51,27 @@ pub struct EmbeddedSet {
 impl EmbeddedSet {
     /// The revisions as retort-core represents them.
     pub fn to_revisions(&self) -> Vec<Revision> {
-        // The macro wrote them with the same retort-core version.
-        self.revisions
-            .iter()
-            .map(|(meta, text)| {
-                retort_core::embed::decode(meta, text)
-                    .unwrap_or_else(|| panic!("retort: an embedded revision cannot be read back; rebuild the crate"))
+        // The macro wrote them with the same retort-core version; the texts
+        // disagree with the offsets only if a file changed during the build.
+        let unreadable = || -> ! {
+            panic!("retort: the embedded revisions cannot be read back (did a revision file change during the build?); rebuild the crate")
+        };
+        let (mut meta_start, mut text_start) = (0, 0);
+        let revisions = self
+            .ends
+            .chunks_exact(2)
+            .map(|ends| {
+                let (meta_end, text_end) = (ends[0] as usize, ends[1] as usize);
+                let meta = self.metas.get(meta_start..meta_end);
+                let text = self.texts.get(text_start..text_end);
+                (meta_start, text_start) = (meta_end, text_end);
+                meta.zip(text).and_then(|(meta, text)| retort_core::embed::decode(meta, text)).unwrap_or_else(|| unreadable())
             })
-            .collect()
+            .collect();
+        if text_start != self.texts.len() {
+            unreadable();
+        }
+        revisions
     }
 
     /// The migrator over the embedded revisions, built on first use.
@@ -104,8 +122,65 @@ impl EmbeddedSet {
         };
         let on_disk: Vec<String> =
             on_disk.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
-        let missing = on_disk.iter().filter(|f| !self.files.contains(&f.as_str())).cloned().collect();
-        let gone = self.files.iter().filter(|f| !on_disk.iter().any(|d| d == *f)).map(|f| (*f).to_owned()).collect();
+        let embedded: Vec<&str> = self.files.split('/').filter(|f| !f.is_empty()).collect();
+        let missing = on_disk.iter().filter(|f| !embedded.contains(&f.as_str())).cloned().collect();
+        let gone = embedded.into_iter().filter(|f| !on_disk.iter().any(|d| d == f)).map(str::to_owned).collect();
         (missing, gone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(metas: &'static str, texts: &'static str, ends: &'static [u32]) -> EmbeddedSet {
+        EmbeddedSet {
+            dir: "",
+            files: "",
+            metas,
+            texts,
+            ends,
+            version_table: "alembic_version",
+            version_table_schema: None,
+            rows_at_head: None,
+            rows_at_heads: &[],
+            migrator: OnceLock::new(),
+        }
+    }
+
+    fn leak(s: String) -> &'static str {
+        Box::leak(s.into_boxed_str())
+    }
+
+    fn embedded(texts: &[&str]) -> (&'static str, &'static str, &'static [u32]) {
+        let (mut metas, mut all, mut ends) = (String::new(), String::new(), Vec::new());
+        for (i, text) in texts.iter().enumerate() {
+            let path = std::path::PathBuf::from(format!("v/{i}.sql"));
+            let (rev, problems) = retort_core::loader::parse_revision_file(&path, text);
+            assert!(problems.is_empty(), "{problems:?}");
+            metas.push_str(&retort_core::embed::encode(&rev.unwrap(), &path));
+            all.push_str(text);
+            ends.extend([metas.len() as u32, all.len() as u32]);
+        }
+        (leak(metas), leak(all), Vec::leak(ends))
+    }
+
+    const FIRST: &str = "-- Revision ID: 0\n\n-- upgrade\nSELECT 1;\n";
+    const SECOND: &str = "\u{feff}-- Revision ID: 1\r\n-- Revises: 0\r\n\r\n-- upgrade\r\nSELECT 'é';\r\n";
+
+    #[test]
+    fn revisions_are_cut_from_one_string_at_their_offsets() {
+        let (metas, texts, ends) = embedded(&[FIRST, SECOND]);
+        let revisions = set(metas, texts, ends).to_revisions();
+        let ids: Vec<&str> = revisions.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["0", "1"]);
+        assert_eq!(revisions[1].down_revisions, ["0"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "did a revision file change during the build?")]
+    fn texts_longer_than_their_offsets_say_to_rebuild() {
+        let (metas, texts, ends) = embedded(&[FIRST, SECOND]);
+        set(metas, leak(format!("{texts}-- edited\n")), ends).to_revisions();
     }
 }

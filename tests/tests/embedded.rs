@@ -40,6 +40,8 @@ fn the_embedded_revisions_equal_the_directory_read_at_run_time() {
     let read = load_dir(&root.join("fixtures/odd-text")).unwrap();
     same(OddText::migrator().graph().revisions(), read.revisions());
     assert!(read.revisions()[0].message.contains("r#\"raw\"#, ünïcödé"));
+    assert_eq!(read.revisions().len(), 2, "the fixture also holds a file with a byte-order mark and CRLF");
+    assert_eq!(OddText::files_not_embedded(), (Vec::new(), Vec::new()));
     assert_eq!(Shop::files_not_embedded(), (Vec::new(), Vec::new()));
 }
 
