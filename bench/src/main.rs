@@ -83,7 +83,6 @@ struct Results {
     compile: BTreeMap<(usize, Tool), compile::CompileCost>,
 }
 
-/// A cell: the median with its ratio to `base`, or why it failed.
 /// A cell: the median, with the median of its ratios to the paired `base`
 /// runs, or why it failed.
 fn cell(samples: &Samples, values: &[Duration], base: &[Duration]) -> String {
@@ -194,7 +193,7 @@ fn main() -> std::io::Result<()> {
             // Small sizes are quick and noisy (a commit's fsync varies by
             // milliseconds here): more rounds.
             let rounds = settings.rounds.unwrap_or(match n {
-                0..=3_000 => 15,
+                0..=3_000 => 25,
                 _ => 3,
             });
             for backend in &backends {
@@ -222,7 +221,6 @@ fn main() -> std::io::Result<()> {
         }
         // The tables so far, should a later size fail or be stopped.
         if n != *settings.sizes.last().unwrap_or(&n) {
-            // The tables so far, should a later size fail or be stopped.
             eprintln!("\nAfter N = {n}:\n{}", tables(&results, &tools));
         }
     }
