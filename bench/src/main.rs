@@ -4,7 +4,7 @@
 //! same run.
 //!
 //! ```text
-//! cargo run --release -p retort-bench -- [apply|compile] [N …] [--rounds R]
+//! cargo run --release -p retort-bench -- [apply|compile] [N …] [--rounds R] [--tools raw,retort,…]
 //! ```
 //!
 //! N defaults to 100, 1000 and 10000. PostgreSQL is measured when
@@ -29,22 +29,33 @@ struct Settings {
     compile: bool,
     sizes: Vec<usize>,
     rounds: Option<usize>,
+    /// The tools to run; raw is always among them (the baseline).
+    tools: Vec<Tool>,
 }
 
 fn settings() -> Settings {
-    let mut settings = Settings { apply: true, compile: true, sizes: Vec::new(), rounds: None };
+    let mut settings = Settings { apply: true, compile: true, sizes: Vec::new(), rounds: None, tools: Tool::ALL.to_vec() };
+    let usage = || -> ! {
+        eprintln!("usage: cargo run --release -p retort-bench -- [apply|compile] [N …] [--rounds R] [--tools raw,retort,sqlx,refinery]");
+        std::process::exit(2);
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "apply" => settings.compile = false,
             "compile" => settings.apply = false,
             "--rounds" => settings.rounds = args.next().and_then(|r| r.parse().ok()),
+            "--tools" => {
+                let names = args.next().unwrap_or_default();
+                let named = |t: &Tool| *t == Tool::Raw || names.split(',').any(|n| n == t.name());
+                settings.tools = Tool::ALL.into_iter().filter(named).collect();
+                if names.split(',').any(|n| !Tool::ALL.iter().any(|t| t.name() == n)) {
+                    usage();
+                }
+            }
             n => match n.replace(['_', ','], "").parse() {
                 Ok(n) => settings.sizes.push(n),
-                Err(_) => {
-                    eprintln!("usage: cargo run --release -p retort-bench -- [apply|compile] [N …] [--rounds R]");
-                    std::process::exit(2);
-                }
+                Err(_) => usage(),
             },
         }
     }
@@ -179,10 +190,10 @@ fn main() -> std::io::Result<()> {
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut results = Results::default();
-    let tools = Tool::ALL;
+    let tools = settings.tools.clone();
     for &n in &settings.sizes {
         let mut workers = Vec::new();
-        for tool in tools {
+        for &tool in &tools {
             let worker = Worker::generate(tool, n, Purpose::Run)?;
             let (took, _) = worker.build(true, false);
             eprintln!("built the {} worker for N = {n} in {}", tool.name(), time(took));
@@ -211,7 +222,7 @@ fn main() -> std::io::Result<()> {
             }
         }
         if settings.compile {
-            for tool in [Tool::Retort, Tool::Sqlx, Tool::Refinery] {
+            for &tool in tools.iter().filter(|t| **t != Tool::Raw) {
                 if tool == Tool::Refinery && n > workers::REFINERY_EMBED_MAX {
                     continue;
                 }
