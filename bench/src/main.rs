@@ -34,9 +34,12 @@ struct Settings {
 }
 
 fn settings() -> Settings {
-    let mut settings = Settings { apply: true, compile: true, sizes: Vec::new(), rounds: None, tools: Tool::ALL.to_vec() };
+    let mut settings =
+        Settings { apply: true, compile: true, sizes: Vec::new(), rounds: None, tools: Tool::ALL.to_vec() };
     let usage = || -> ! {
-        eprintln!("usage: cargo run --release -p retort-bench -- [apply|compile] [N …] [--rounds R] [--tools raw,retort,sqlx,refinery]");
+        eprintln!(
+            "usage: cargo run --release -p retort-bench -- [apply|compile] [N …] [--rounds R] [--tools raw,retort,sqlx,refinery]"
+        );
         std::process::exit(2);
     };
     let mut args = std::env::args().skip(1);

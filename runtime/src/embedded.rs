@@ -54,7 +54,9 @@ impl EmbeddedSet {
         // The macro wrote them with the same retort-core version; the texts
         // disagree with the offsets only if a file changed during the build.
         let unreadable = || -> ! {
-            panic!("retort: the embedded revisions cannot be read back (did a revision file change during the build?); rebuild the crate")
+            panic!(
+                "retort: the embedded revisions cannot be read back (did a revision file change during the build?); rebuild the crate"
+            )
         };
         let (mut meta_start, mut text_start) = (0, 0);
         let revisions = self
@@ -65,7 +67,9 @@ impl EmbeddedSet {
                 let meta = self.metas.get(meta_start..meta_end);
                 let text = self.texts.get(text_start..text_end);
                 (meta_start, text_start) = (meta_end, text_end);
-                meta.zip(text).and_then(|(meta, text)| retort_core::embed::decode(meta, text)).unwrap_or_else(|| unreadable())
+                meta.zip(text)
+                    .and_then(|(meta, text)| retort_core::embed::decode(meta, text))
+                    .unwrap_or_else(|| unreadable())
             })
             .collect();
         if text_start != self.texts.len() {

@@ -262,7 +262,12 @@ fn offline_sql_is_what_a_run_sends() {
     let begins: Vec<usize> = sql.match_indices("BEGIN;").map(|(i, _)| i).collect();
     assert_eq!((begins.len(), sql.matches("COMMIT;").count()), (4, 4), "{sql}");
     assert!(sql.starts_with("BEGIN;\n\nCREATE TABLE \"alembic_version\""), "{sql}");
-    assert!(sql.ends_with("UPDATE \"alembic_version\" SET version_num = 'cccc0003' WHERE version_num = 'bbbb0002';\n\nCOMMIT;\n\n"), "{sql}");
+    assert!(
+        sql.ends_with(
+            "UPDATE \"alembic_version\" SET version_num = 'cccc0003' WHERE version_num = 'bbbb0002';\n\nCOMMIT;\n\n"
+        ),
+        "{sql}"
+    );
     assert!(sql.contains("-- Running upgrade aaaa0001 -> bbbb0002\n\nCOMMIT;\n\nCREATE INDEX CONCURRENTLY"), "{sql}");
     let stamp = m.stamp_sql(Dialect::Sqlite, &["aaaa0001"], &["cccc0003"]).unwrap();
     assert!(

@@ -143,8 +143,7 @@ async fn a_failing_first_revision_outside_a_transaction_claims_no_earlier_commit
         }
         let db = TestDb::create(backend).await;
         let pool = db.pool().await;
-        let revs =
-            vec![Rev::sql("aaaa0001", &[], "INSERT INTO nowhere VALUES (1);", "SELECT 1;").non_transactional()];
+        let revs = vec![Rev::sql("aaaa0001", &[], "INSERT INTO nowhere VALUES (1);", "SELECT 1;").non_transactional()];
         let m = Migrator::from_dir(versions(&revs)).unwrap();
         let err = m.upgrade(pool.db(), "head").await.unwrap_err().to_string();
         assert!(err.contains("no statement of revision aaaa0001 ran"), "{backend:?}: {err}");
