@@ -23,20 +23,22 @@ fn push_clean(out: &mut String, s: &str) {
     }
 }
 
-fn push_list(out: &mut String, items: &[String]) {
+/// Appends `items`, each as `push` writes it, separated by [`ITEM`].
+fn push_items<T>(out: &mut String, items: &[T], push: impl Fn(&mut String, &T)) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(ITEM);
         }
-        push_clean(out, item);
+        push(out, item);
     }
 }
 
+fn push_list(out: &mut String, items: &[String]) {
+    push_items(out, items, |out, item| push_clean(out, item));
+}
+
 fn push_sections(out: &mut String, sections: &[Section]) {
-    for (i, s) in sections.iter().enumerate() {
-        if i > 0 {
-            out.push(ITEM);
-        }
+    push_items(out, sections, |out, s| {
         let d = match s.dialect {
             None => '-',
             Some(Dialect::Postgres) => 'p',
@@ -45,7 +47,7 @@ fn push_sections(out: &mut String, sections: &[Section]) {
         };
         let lines = if s.sql.is_empty() { 0 } else { s.sql.matches('\n').count() + 1 };
         let _ = write!(out, "{d}:{}:{lines}", s.line);
-    }
+    });
 }
 
 /// Encodes `rev` (read from `path`, stored as given) without its SQL, which
@@ -141,6 +143,22 @@ fn lines_of(text: &str, first: usize, count: usize) -> String {
     if lines.contains('\r') { lines.replace("\r\n", "\n") } else { lines.to_owned() }
 }
 
+/// Reads back a whole set: the [`encode`]d forms one after another in
+/// `metas`, the files' texts one after another in `texts`, and where each
+/// revision ends in both, two offsets per revision (a layout that needs no
+/// pointer per revision). `None` when the offsets do not cut both strings
+/// exactly, as when a file changed between the two reads of a build.
+pub fn decode_all(metas: &str, texts: &str, ends: &[u32]) -> Option<Vec<Revision>> {
+    let (mut meta_start, mut text_start) = (0, 0);
+    let mut revisions = Vec::with_capacity(ends.len() / 2);
+    for pair in ends.chunks_exact(2) {
+        let (meta_end, text_end) = (pair[0] as usize, pair[1] as usize);
+        revisions.push(decode(metas.get(meta_start..meta_end)?, texts.get(text_start..text_end)?)?);
+        (meta_start, text_start) = (meta_end, text_end);
+    }
+    (meta_start == metas.len() && text_start == texts.len()).then_some(revisions)
+}
+
 /// Reads back what [`encode`] wrote, with the revision file's `text`.
 pub fn decode(meta: &str, text: &str) -> Option<Revision> {
     let mut split = meta.split(FIELD);
@@ -223,6 +241,23 @@ mod tests {
             "\u{feff}-- Crlf\r\n-- Revision ID: aaaa0001\r\n\r\n-- upgrade\r\nSELECT 1;\r\n\r\n-- downgrade\r\nSELECT 2;",
         );
         round_trip("v/x.py", "\"\"\"Python\n\nmore\"\"\"\nrevision = 'ab12cd'\ndown_revision = ('a', 'b')\n");
+    }
+
+    #[test]
+    fn a_set_is_cut_at_its_offsets_and_nowhere_else() {
+        let texts = ["-- Revision ID: a1\n\n-- upgrade\nSELECT 1;\n", "-- Revision ID: b2\n-- Revises: a1\n"];
+        let (mut metas, mut all, mut ends) = (String::new(), String::new(), Vec::new());
+        for (i, text) in texts.iter().enumerate() {
+            let path = PathBuf::from(format!("v/{i}.sql"));
+            metas.push_str(&encode(&parse_sql_revision(&path, text).0.unwrap(), &path));
+            all.push_str(text);
+            ends.extend([metas.len() as u32, all.len() as u32]);
+        }
+        let ids: Vec<String> = decode_all(&metas, &all, &ends).unwrap().into_iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["a1", "b2"]);
+        assert!(decode_all(&metas, &format!("{all}x"), &ends).is_none(), "a longer text");
+        assert!(decode_all(&metas, &all, &ends[..2]).is_none(), "a revision left over");
+        assert!(decode_all(&metas, &all[1..], &ends).is_none(), "offsets past the end");
     }
 
     #[test]

@@ -402,8 +402,6 @@ impl Command {
     }
 }
 
-/// The migrator, telling stderr about each step: on a terminal, which one
-/// of how many runs and how long it took; piped, Alembic's plain log line.
 /// `migrator`, with one transaction per revision when `--transaction-per-revision` asks.
 fn per_revision(migrator: &Migrator, asked: bool) -> Migrator {
     let mut options = migrator.options().clone();
@@ -411,6 +409,8 @@ fn per_revision(migrator: &Migrator, asked: bool) -> Migrator {
     migrator.clone().with_options(options)
 }
 
+/// The migrator, telling stderr about each step: on a terminal, which one
+/// of how many runs and how long it took; piped, Alembic's plain log line.
 fn with_progress(migrator: &Migrator, quiet: bool, verbose: bool) -> Migrator {
     use std::io::{IsTerminal, Write};
     if quiet {

@@ -53,29 +53,11 @@ impl EmbeddedSet {
     pub fn to_revisions(&self) -> Vec<Revision> {
         // The macro wrote them with the same retort-core version; the texts
         // disagree with the offsets only if a file changed during the build.
-        let unreadable = || -> ! {
+        retort_core::embed::decode_all(self.metas, self.texts, self.ends).unwrap_or_else(|| {
             panic!(
                 "retort: the embedded revisions cannot be read back (did a revision file change during the build?); rebuild the crate"
             )
-        };
-        let (mut meta_start, mut text_start) = (0, 0);
-        let revisions = self
-            .ends
-            .chunks_exact(2)
-            .map(|ends| {
-                let (meta_end, text_end) = (ends[0] as usize, ends[1] as usize);
-                let meta = self.metas.get(meta_start..meta_end);
-                let text = self.texts.get(text_start..text_end);
-                (meta_start, text_start) = (meta_end, text_end);
-                meta.zip(text)
-                    .and_then(|(meta, text)| retort_core::embed::decode(meta, text))
-                    .unwrap_or_else(|| unreadable())
-            })
-            .collect();
-        if text_start != self.texts.len() {
-            unreadable();
-        }
-        revisions
+        })
     }
 
     /// The migrator over the embedded revisions, built on first use.
