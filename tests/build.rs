@@ -1,5 +1,5 @@
-// Rebuild when revision files are added to or removed from the directories
-// the tests embed.
+//! Rebuild when revision files are added to or removed from the directories
+//! the tests embed.
 fn main() {
     println!("cargo:rerun-if-changed=../examples/shop/alembic/versions");
     println!("cargo:rerun-if-changed=../core/tests/fixtures/mixed");

@@ -1,6 +1,6 @@
 //! The `retort` command line: Alembic's verbs over a versions directory.
 //!
-//! A thin `main` over [`run`]: every failure is printed as `FAILED: …` on
+//! A thin `main` over [`commands::run`]: every failure is printed as `FAILED: …` on
 //! stderr with exit status 255, as Alembic does.
 //!
 //! Exit codes: 0 success; 1 `check` found something to look at (warnings);

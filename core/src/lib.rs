@@ -17,9 +17,6 @@
 //! assert_eq!(plan.heads_after(), ["1975ea83b712"]);
 //! ```
 
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
-
 pub mod checksum;
 pub mod diagnostic;
 mod display;

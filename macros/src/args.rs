@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 impl Parse for Args {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         if input.is_empty() {
             return Err(input.error("expected the versions directory: #[retort::migrations(\"alembic/versions\")]"));
         }
@@ -45,7 +45,7 @@ impl Parse for Args {
                 break;
             }
             let name = input.call(Ident::parse_any)?;
-            let value = |input: ParseStream| -> syn::Result<LitStr> {
+            let value = |input: ParseStream<'_>| -> syn::Result<LitStr> {
                 if !input.peek(Token![=]) {
                     return Err(syn::Error::new(name.span(), format!("`{name}` takes a value: {name} = \"…\"")));
                 }

@@ -28,9 +28,6 @@
 //! - Errors name the revision, the file, the line of the failing statement
 //!   and the database's message; connection URLs are redacted.
 
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
-
 #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
 compile_error!("enable at least one database backend of retort: features \"postgres\", \"mysql\" or \"sqlite\"");
 
