@@ -153,6 +153,16 @@ pub enum RevisionError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A `start:end` range where one revision was expected (a command that
+    /// runs SQL against a database; ranges are for `--sql` and `history`).
+    #[error("Range revision not allowed")]
+    RangeNotAllowed(String),
+    /// A `downgrade --sql` without its starting revision.
+    #[error("downgrade with --sql requires <fromrev>:<torev>")]
+    RangeRequired(String),
+    /// `stamp --sql` with ranges that start from different revisions.
+    #[error("Stamp operation with --sql only supports a single starting revision at a time")]
+    SeveralStampStarts(Vec<String>),
 }
 
 fn list_or_base(ids: &[String]) -> String {

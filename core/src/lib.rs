@@ -18,6 +18,7 @@
 //! ```
 
 pub mod checksum;
+pub mod clock;
 pub mod diagnostic;
 mod display;
 pub mod embed;
@@ -32,8 +33,11 @@ mod split;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use display::LineFormat;
 pub use error::RevisionError;
-pub use graph::{Plan, RevisionGraph, Step, StepKind, VersionChange, net_changes};
+pub use graph::{
+    NotRunnable, OfflineRange, Plan, PreparedStep, RevisionGraph, RevisionRange, Step, StepKind, VersionChange,
+    net_changes,
+};
 pub use loader::{load_dir, parse_revision_file};
 pub use parse::{HEADER_KEYS, parse_python_revision, parse_sql_revision};
-pub use revision::{Dialect, Revision, Section, SourceKind};
+pub use revision::{Dialect, Direction, Revision, Section, SourceKind};
 pub use split::{BLOCK_BEGIN, BLOCK_END, SplitError, Statement, split_statements};

@@ -4,6 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::split::{SplitError, Statement, split_statements};
+
 /// The longest revision id `alembic_version.version_num VARCHAR(32)` holds.
 pub const MAX_ID_LEN: usize = 32;
 
@@ -59,6 +61,31 @@ impl FromStr for Dialect {
             "sqlite" | "sqlite3" => Ok(Dialect::Sqlite),
             _ => Err(UnknownDialect(s.trim().to_owned())),
         }
+    }
+}
+
+/// Which way a revision runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Its `-- upgrade` sections.
+    Upgrade,
+    /// Its `-- downgrade` sections.
+    Downgrade,
+}
+
+impl Direction {
+    /// `upgrade` or `downgrade`, as logs and retort's log table write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Upgrade => "upgrade",
+            Direction::Downgrade => "downgrade",
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -212,6 +239,36 @@ impl Revision {
         section_for(&self.downgrade, dialect)
     }
 
+    /// The SQL that runs `direction` on `dialect`, as
+    /// [`Revision::upgrade_for`] and [`Revision::downgrade_for`] choose it.
+    pub fn section(&self, direction: Direction, dialect: Dialect) -> Option<&Section> {
+        match direction {
+            Direction::Upgrade => self.upgrade_for(dialect),
+            Direction::Downgrade => self.downgrade_for(dialect),
+        }
+    }
+
+    /// The statements that run `direction` on `dialect`, split as the
+    /// database receives them; none when there is no section for it. A
+    /// revision read from a file was split when it was read, so only SQL
+    /// given through the API can fail here, and then nothing may run.
+    ///
+    /// ```
+    /// use retort_core::{Dialect, Revision, Section};
+    /// use retort_core::revision::Direction;
+    /// let mut rev = Revision::new("ae1027a6acf", None::<&str>);
+    /// rev.upgrade = vec![Section { dialect: None, line: 5, sql: "SELECT 1; SELECT 2;".into() }];
+    /// assert_eq!(rev.statements(Direction::Upgrade, Dialect::Sqlite).unwrap().len(), 2);
+    /// rev.upgrade[0].sql = "SELECT 'unterminated".into();
+    /// assert!(rev.statements(Direction::Upgrade, Dialect::Sqlite).is_err());
+    /// ```
+    pub fn statements(&self, direction: Direction, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
+        match self.section(direction, dialect) {
+            Some(section) => split_statements(&section.sql, dialect, section.line),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// False for a revision without any downgrade section: downgrading
     /// through it is refused. Alembic `.py` revisions count as reversible
     /// here; the runtime refuses to run their bodies.
@@ -250,6 +307,12 @@ impl Revision {
 
 fn section_for(sections: &[Section], dialect: Dialect) -> Option<&Section> {
     sections.iter().find(|s| s.dialect == Some(dialect)).or_else(|| sections.iter().find(|s| s.dialect.is_none()))
+}
+
+/// True for a branch label that `label@head` cannot name: one with `@`,
+/// `:` or white space.
+pub(crate) fn malformed_label(label: &str) -> bool {
+    label.contains(['@', ':']) || label.contains(char::is_whitespace)
 }
 
 /// Why a revision id is not valid.

@@ -69,7 +69,7 @@ pub(super) fn check_labels(
     let mut by_label: HashMap<String, Idx> = HashMap::new();
     for (i, rev) in revisions.iter().enumerate() {
         for label in &rev.branch_labels {
-            if label.contains(['@', ':']) || label.contains(char::is_whitespace) {
+            if crate::revision::malformed_label(label) {
                 problems.push(
                     located(
                         rev,

@@ -8,6 +8,8 @@
 
 mod check;
 mod plan;
+mod prepare;
+mod range;
 mod resolve;
 mod rows;
 mod topo;
@@ -18,6 +20,8 @@ use crate::diagnostic::Diagnostics;
 use crate::revision::Revision;
 
 pub use plan::{Plan, Step, StepKind, VersionChange};
+pub use prepare::{NotRunnable, PreparedStep};
+pub use range::{OfflineRange, RevisionRange};
 pub use rows::net_changes;
 
 /// A revision's place in the graph: its index in load order.
@@ -145,6 +149,11 @@ impl RevisionGraph {
     /// The revision with exactly this id.
     pub fn get(&self, id: &str) -> Option<&Revision> {
         self.by_id.get(id).map(|&i| &self.revisions[i])
+    }
+
+    /// The revision that has `label` as a branch label or as its id.
+    pub fn label_owner(&self, label: &str) -> Option<&Revision> {
+        self.by_label.get(label).or_else(|| self.by_id.get(label)).map(|&i| &self.revisions[i])
     }
 
     fn ids(&self, indices: impl IntoIterator<Item = Idx>) -> Vec<String> {

@@ -2,11 +2,13 @@
 //! order, and how each step changes the version table — the same as
 //! Alembic for the same graph and command.
 
+use super::range::RevisionRange;
 use super::resolve::Walk;
 use super::{Idx, RevisionGraph};
 
 pub(super) use super::rows::sorted;
 use crate::error::RevisionError;
+use crate::revision::Direction;
 
 /// One row change of the version table (`alembic_version`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -54,12 +56,19 @@ pub struct Step {
 }
 
 impl Step {
-    /// The revision whose SQL the step runs, if any.
-    pub fn revision_id(&self) -> Option<&str> {
+    /// The revision whose SQL the step runs, and which way; `None` for a
+    /// stamp.
+    pub fn revision(&self) -> Option<(&str, Direction)> {
         match &self.kind {
-            StepKind::Upgrade(id) | StepKind::Downgrade(id) => Some(id),
+            StepKind::Upgrade(id) => Some((id, Direction::Upgrade)),
+            StepKind::Downgrade(id) => Some((id, Direction::Downgrade)),
             StepKind::Stamp { .. } => None,
         }
+    }
+
+    /// The revision whose SQL the step runs, if any.
+    pub fn revision_id(&self) -> Option<&str> {
+        self.revision().map(|(id, _)| id)
     }
 
     /// Alembic's log line for the step: `upgrade a -> b`, `downgrade b -> a`,
@@ -254,15 +263,15 @@ impl RevisionGraph {
     /// The revisions between two identifiers, newest first, as `history
     /// -r start:end` lists them. `None` lists everything.
     pub fn history(&self, range: Option<&str>) -> Result<Vec<&crate::Revision>, RevisionError> {
-        let (start, end) = match range {
+        let (start, end) = match range.map(str::trim) {
             None => ("base", "heads"),
-            Some(range) => match range.trim().split_once(':') {
-                Some((start, end)) => {
+            Some(text) => match RevisionRange::parse(text) {
+                Some(RevisionRange { start, end }) => {
                     (if start.is_empty() { "base" } else { start }, if end.is_empty() { "heads" } else { end })
                 }
                 None => {
                     return Err(RevisionError::InvalidIdentifier {
-                        id: range.to_owned(),
+                        id: text.to_owned(),
                         reason: "History range requires [start]:[end], [start]:, or :[end]".to_owned(),
                     });
                 }
