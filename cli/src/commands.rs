@@ -3,8 +3,12 @@
 
 use std::process::ExitCode;
 
-use retort::core::Dialect;
+use std::time::SystemTime;
+
+use retort::cli::{CliError, Connection};
 use retort::{Db, Migrator};
+use retort_core::Dialect;
+use retort_core::generate::{NewRevision, RevisionRequest};
 
 use crate::cli::{Args, Command};
 use crate::config::Settings;
@@ -62,10 +66,8 @@ async fn connect(url: &str) -> Result<Pool, String> {
     }
 }
 
-fn database_url(settings: &Settings) -> Result<&str, String> {
-    settings.database_url.as_deref().ok_or_else(|| {
-        "no database: pass --database-url or set DATABASE_URL (postgres://, mysql:// or sqlite://)".to_owned()
-    })
+fn database_url<'s>(settings: &'s Settings, command: &'static str) -> Result<&'s str, String> {
+    settings.database_url.as_deref().ok_or_else(|| in_flags(CliError::NoDatabase(command)))
 }
 
 /// The migrator over the versions directory, or every problem in it.
@@ -86,44 +88,8 @@ fn load(settings: &Settings) -> Result<Migrator, String> {
     }
 }
 
-/// A new random revision id: 12 hex digits, as Alembic makes them.
-fn new_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher
-        .write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
-    hasher.write_u32(std::process::id());
-    format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff)
-}
-
-/// `YYYY-MM-DD HH:MM:SS.ffffff`, UTC, as Alembic's template writes it.
-fn create_date() -> String {
-    let stamp = retort::timestamp(std::time::SystemTime::now());
-    // 2026-11-22T06:40:12.345Z → 2026-11-22 06:40:12.345000
-    format!("{} {}000", &stamp[..10], &stamp[11..23])
-}
-
-/// Writes a new revision into the versions directory: a fresh id unless
-/// one is given, and today's date.
-fn write_revision(
-    settings: &Settings,
-    rev_id: Option<&str>,
-    message: &str,
-    down_revisions: Vec<String>,
-    branch_labels: &[String],
-    depends_on: Vec<String>,
-) -> Result<ExitCode, String> {
-    let revision = retort::core::generate::NewRevision {
-        id: rev_id.map_or_else(new_id, str::to_owned),
-        message: message.to_owned(),
-        down_revisions,
-        branch_labels: branch_labels.to_vec(),
-        depends_on,
-        create_date: create_date(),
-    };
-    if let Err(err) = retort::core::revision::validate_id(&revision.id) {
-        return Err(err.to_string());
-    }
+/// Writes a new revision into the versions directory.
+fn write_revision(settings: &Settings, revision: &NewRevision) -> Result<ExitCode, String> {
     let path = settings.dir.join(revision.file_name());
     if path.exists() {
         return Err(format!("{} already exists", path.display()));
@@ -132,6 +98,20 @@ fn write_revision(
     std::fs::write(&path, revision.text()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("  done");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The library's error in this binary's words: a missing database or
+/// dialect is a matter of its flags.
+fn in_flags(err: CliError) -> String {
+    match err {
+        CliError::NoDatabase(command) => format!(
+            "`{command}` needs a database: pass --database-url or set DATABASE_URL (postgres://, mysql:// or sqlite://)"
+        ),
+        CliError::NoDialect => {
+            "--sql needs a dialect: pass --dialect postgresql|mysql|sqlite, or a database URL".to_owned()
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Runs one command.
@@ -165,45 +145,22 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
     match &args.command {
         Command::Init => Ok(ExitCode::SUCCESS),
         Command::Revision { message, head, splice, branch_label, depends_on, rev_id } => {
-            let down = if head == "base" {
-                Vec::new()
-            } else {
-                let heads = graph.resolve_ids(head).map_err(|e| match e {
-                    retort::core::RevisionError::MultipleHeads { .. } => "Multiple heads are present; please specify the head revision on which the new revision should be based, or perform a merge.".to_owned(),
-                    other => other.to_string(),
-                })?;
-                for id in &heads {
-                    if !*splice && !graph.is_head(id) {
-                        return Err(format!(
-                            "Revision {id} is not a head revision; please specify --splice to create a new branch from this revision"
-                        ));
-                    }
-                }
-                heads
+            let request = RevisionRequest {
+                message,
+                head,
+                splice: *splice,
+                branch_labels: branch_label,
+                depends_on,
+                rev_id: rev_id.as_deref(),
             };
-            for label in branch_label {
-                if let Some(owner) =
-                    graph.revisions().iter().find(|r| r.branch_labels.contains(label) || r.id == *label)
-                {
-                    return Err(format!("Branch name '{label}' already used by revision {}", owner.id));
-                }
-            }
-            let mut deps = Vec::new();
-            for dep in depends_on {
-                deps.extend(graph.resolve_ids(dep).map_err(|e| e.to_string())?);
-            }
-            write_revision(&settings, rev_id.as_deref(), message, down, branch_label, deps)
+            let revision = graph.new_revision(&request, SystemTime::now()).map_err(|e| e.to_string())?;
+            write_revision(&settings, &revision)
         }
         Command::Merge { revisions, message, branch_label, rev_id } => {
-            let mut down: Vec<String> = Vec::new();
-            for rev in revisions {
-                for id in graph.resolve_ids(rev).map_err(|e| e.to_string())? {
-                    if !down.contains(&id) {
-                        down.push(id);
-                    }
-                }
-            }
-            write_revision(&settings, rev_id.as_deref(), message, down, branch_label, Vec::new())
+            let revision = graph
+                .merge_revision(revisions, message, branch_label, rev_id.as_deref(), SystemTime::now())
+                .map_err(|e| e.to_string())?;
+            write_revision(&settings, &revision)
         }
         Command::Db(command) => {
             let dialect = match &args.dialect {
@@ -212,13 +169,15 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             };
             let connects = command.needs_database()
                 || (matches!(command, retort::cli::Command::Check) && settings.database_url.is_some());
-            let pool = if connects { Some(connect(database_url(&settings)?).await?) } else { None };
-            let target = retort::cli::Target {
-                db: pool.as_ref().map(Pool::db),
-                dialect,
-                name: settings.database_url.as_deref().map(retort::redact),
+            let pool = if connects { Some(connect(database_url(&settings, command.name())?).await?) } else { None };
+            let mut connection = match &pool {
+                Some(pool) => Connection::new(pool.db()),
+                None => Connection::offline(dialect),
             };
-            command.run(&migrator, target).await
+            if let Some(url) = &settings.database_url {
+                connection = connection.named(retort::redact(url));
+            }
+            command.run(&migrator, connection).await.map_err(in_flags)
         }
     }
 }

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use retort_core::ini::{Ini, IniError};
+
 /// The settings a command runs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -18,81 +20,59 @@ pub struct Settings {
 }
 
 /// What a configuration file says; every field optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FileSettings {
+    /// The versions directory (relative to the file's folder).
     pub dir: Option<PathBuf>,
+    /// The database URL.
     pub database_url: Option<String>,
+    /// The version table.
     pub version_table: Option<String>,
+    /// Its schema.
     pub version_table_schema: Option<String>,
 }
 
-/// Reads `retort.toml`: `key = "value"` lines (`dir`, `database_url`,
-/// `version_table`, `version_table_schema`), `#` comments.
+/// Reads `retort.toml` (`dir`, `database_url`, `version_table`,
+/// `version_table_schema`, all strings); `dir` is relative to `base`.
 pub fn parse_retort_toml(text: &str, base: &Path) -> Result<FileSettings, String> {
-    let mut settings = FileSettings::default();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            return Err(format!("retort.toml:{}: expected `key = \"value\"`", number + 1));
-        };
-        let value = value.trim();
-        let quoted = |q: char| value.strip_prefix(q).and_then(|v| v.strip_suffix(q));
-        let Some(value) = quoted('"').or_else(|| quoted('\'')) else {
-            return Err(format!("retort.toml:{}: the value of `{}` must be a quoted string", number + 1, key.trim()));
-        };
-        match key.trim() {
-            "dir" => settings.dir = Some(base.join(value)),
-            "database_url" => settings.database_url = Some(value.to_owned()),
-            "version_table" => settings.version_table = Some(value.to_owned()),
-            "version_table_schema" => settings.version_table_schema = Some(value.to_owned()),
-            other => {
-                return Err(format!(
-                    "retort.toml:{}: unknown key `{other}`; the keys are dir, database_url, version_table, version_table_schema",
-                    number + 1
-                ));
-            }
-        }
-    }
+    let mut settings: FileSettings = toml::from_str(text).map_err(|err| {
+        let at = err.span().map(|span| {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!(":{line}")
+        });
+        format!(
+            "retort.toml{}: {}; the keys are dir, database_url, version_table, version_table_schema",
+            at.unwrap_or_default(),
+            err.message()
+        )
+    })?;
+    settings.dir = settings.dir.map(|dir| base.join(dir));
     Ok(settings)
 }
 
-/// Reads the `[alembic]` section of an `alembic.ini`: `script_location`
-/// (its `versions` folder, or `version_locations`), `sqlalchemy.url`
-/// (translated to sqlx's form), `version_table`, `version_table_schema`;
-/// `%(here)s` is the file's folder.
-pub fn parse_alembic_ini(text: &str, base: &Path) -> FileSettings {
-    let mut section = String::new();
-    let mut values: Vec<(String, String)> = Vec::new();
-    for line in text.lines() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
-            continue;
-        }
-        if let Some(name) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-            section = name.trim().to_owned();
-            continue;
-        }
-        if section != "alembic" {
-            continue;
-        }
-        if let Some((key, value)) = trimmed.split_once('=').or_else(|| trimmed.split_once(':')) {
-            let value = value.trim().replace("%(here)s", &base.display().to_string());
-            values.push((key.trim().to_owned(), value));
-        }
-    }
-    let get = |key: &str| values.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
-    let dir = get("version_locations")
-        .and_then(|v| v.split([' ', ',']).find(|s| !s.is_empty()).map(|s| base.join(s)))
-        .or_else(|| get("script_location").map(|s| base.join(s).join("versions")));
-    FileSettings {
+/// Reads the `[alembic]` section of an `alembic.ini` as Alembic does
+/// (Python's configparser, `%(here)s` the file's folder):
+/// `script_location` (its `versions` folder, or `version_locations`),
+/// `sqlalchemy.url` (translated to sqlx's form), `version_table`,
+/// `version_table_schema`.
+pub fn parse_alembic_ini(text: &str, base: &Path) -> Result<FileSettings, String> {
+    let failed = |err: IniError| format!("alembic.ini: {err}");
+    let here = base.display().to_string();
+    let ini = Ini::parse(text, &[("here", &here)]).map_err(failed)?;
+    let get = |key: &str| -> Result<Option<String>, String> {
+        Ok(ini.get("alembic", key).map_err(failed)?.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()))
+    };
+    let dir = match get("version_locations")? {
+        Some(locations) => locations.split([' ', ',', '\n']).find(|s| !s.is_empty()).map(|s| base.join(s)),
+        None => get("script_location")?.map(|s| base.join(s).join("versions")),
+    };
+    Ok(FileSettings {
         dir,
-        database_url: get("sqlalchemy.url").map(|u| sqlalchemy_to_sqlx(&u)),
-        version_table: get("version_table"),
-        version_table_schema: get("version_table_schema"),
-    }
+        database_url: get("sqlalchemy.url")?.map(|u| sqlalchemy_to_sqlx(&u)),
+        version_table: get("version_table")?,
+        version_table_schema: get("version_table_schema")?,
+    })
 }
 
 /// A SQLAlchemy URL in sqlx's words: drivers dropped
@@ -132,7 +112,7 @@ pub fn resolve(
         Err(_) => FileSettings::default(),
     };
     let ini = match std::fs::read_to_string(cwd.join("alembic.ini")) {
-        Ok(text) => parse_alembic_ini(&text, cwd),
+        Ok(text) => parse_alembic_ini(&text, cwd)?,
         Err(_) => FileSettings::default(),
     };
     Ok(Settings {
@@ -163,7 +143,7 @@ mod tests {
     #[test]
     fn alembic_ini_gives_the_directory_url_and_table() {
         let ini = "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = sqlite:///app.db\nversion_table = app_version\n\n[loggers]\nkeys = root\n";
-        let settings = parse_alembic_ini(ini, Path::new("/project"));
+        let settings = parse_alembic_ini(ini, Path::new("/project")).unwrap();
         assert_eq!(settings.dir, Some(PathBuf::from("/project/migrations/versions")));
         assert_eq!(settings.database_url.as_deref(), Some("sqlite://app.db"));
         assert_eq!(settings.version_table.as_deref(), Some("app_version"));
@@ -175,8 +155,10 @@ mod tests {
             parse_retort_toml("# comment\ndir = \"db/versions\"\ndatabase_url = \"sqlite://x.db\"\n", Path::new("/p"))
                 .unwrap();
         assert_eq!(settings.dir, Some(PathBuf::from("/p/db/versions")));
-        let err = parse_retort_toml("directory = \"x\"", Path::new("/p")).unwrap_err();
-        assert!(err.contains("unknown key `directory`"), "{err}");
+        let err = parse_retort_toml("dir = \"a\"\ndirectory = \"x\"", Path::new("/p")).unwrap_err();
+        assert!(err.starts_with("retort.toml:2: unknown field `directory`"), "{err}");
+        let err = parse_retort_toml("dir = 3", Path::new("/p")).unwrap_err();
+        assert!(err.starts_with("retort.toml:1: invalid type"), "{err}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod embed;
 mod error;
 pub mod generate;
 mod graph;
+pub mod ini;
 pub mod loader;
 mod parse;
 pub mod revision;
@@ -32,6 +33,8 @@ mod split;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use display::LineFormat;
+#[cfg(feature = "json")]
+pub use display::RevisionSummary;
 pub use error::RevisionError;
 pub use graph::{
     NotRunnable, OfflineRange, Plan, PreparedStep, RevisionGraph, RevisionRange, Step, StepKind, VersionChange,

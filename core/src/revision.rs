@@ -83,6 +83,19 @@ impl Direction {
     }
 }
 
+impl FromStr for Direction {
+    type Err = String;
+
+    /// `upgrade` or `downgrade`.
+    fn from_str(s: &str) -> Result<Direction, String> {
+        match s {
+            "upgrade" => Ok(Direction::Upgrade),
+            "downgrade" => Ok(Direction::Downgrade),
+            _ => Err(format!("unknown direction '{s}'; expected upgrade or downgrade")),
+        }
+    }
+}
+
 impl fmt::Display for Direction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

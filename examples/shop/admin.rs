@@ -39,7 +39,6 @@ async fn main() -> ExitCode {
             return ExitCode::from(255);
         }
     };
-    let mut target = retort::cli::Target::new(&pool);
-    target.name = Some(retort::redact(&url));
-    command.run_and_report(Migrations::migrator(), target).await
+    let connection = retort::cli::Connection::new(&pool).named(retort::redact(&url));
+    command.run_and_report(Migrations::migrator(), connection).await
 }

@@ -245,7 +245,7 @@ fn api(krate: &TokenStream) -> TokenStream {
         /// Revision files on disk that this binary does not embed (added after
         /// it was built), and embedded ones no longer on disk; both empty when
         /// the directory is not there, as in a deployed binary.
-        pub fn files_not_embedded() -> (::std::vec::Vec<::std::string::String>, ::std::vec::Vec<::std::string::String>) {
+        pub fn files_not_embedded() -> #krate::Drift {
             Self::__retort_set().drift()
         }
     }

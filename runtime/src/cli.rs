@@ -13,7 +13,7 @@
 //!
 //! # async fn demo(migrator: &retort::Migrator, pool: &sqlx::SqlitePool) -> std::process::ExitCode {
 //! let App::Db(command) = App::parse();
-//! command.run_and_report(migrator, retort::cli::Target::new(pool)).await // myapp db upgrade head
+//! command.run_and_report(migrator, retort::cli::Connection::new(pool)).await // myapp db upgrade head
 //! # }
 //! ```
 //!
@@ -23,8 +23,8 @@
 
 use std::process::ExitCode;
 
-use clap::Subcommand;
-use retort_core::{Dialect, LineFormat};
+use clap::{Args, Subcommand};
+use retort_core::{Dialect, LineFormat, RevisionError, RevisionRange};
 
 use crate::{Db, Migrator, Report};
 
@@ -40,90 +40,66 @@ pub enum Command {
         /// A range `start:end`, either side optional.
         #[arg(short = 'r', long = "rev-range", allow_hyphen_values = true)]
         range: Option<String>,
-        /// Show each revision in full.
-        #[arg(short, long)]
-        verbose: bool,
         /// Mark the database's current revisions.
         #[arg(short = 'i', long = "indicate-current")]
         indicate_current: bool,
-        /// `text` (Alembic's) or `json`.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// How it lists.
+        #[command(flatten)]
+        listing: Listing,
     },
     /// Show the heads.
     Heads {
-        /// Show each head in full.
-        #[arg(short, long)]
-        verbose: bool,
-        /// `text` (Alembic's) or `json`.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// How it lists.
+        #[command(flatten)]
+        listing: Listing,
     },
     /// Show the branch points.
     Branches {
-        /// Show each branch point in full.
-        #[arg(short, long)]
-        verbose: bool,
-        /// `text` (Alembic's) or `json`.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// How it lists.
+        #[command(flatten)]
+        listing: Listing,
     },
     /// Show the revision(s) an identifier names (`current`: the database's).
     Show {
         /// `head`, an id or prefix, `label@head`, `current`…
         #[arg(allow_hyphen_values = true)]
         rev: String,
-        /// `text` (Alembic's) or `json`.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// How it prints.
+        #[command(flatten)]
+        output: Output,
     },
     /// Show the database's current revision(s).
     Current {
-        /// Show each revision in full.
-        #[arg(short, long)]
-        verbose: bool,
         /// Fail unless the database is at every head.
         #[arg(long)]
         check_heads: bool,
-        /// `text` (Alembic's) or `json`.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// How it lists.
+        #[command(flatten)]
+        listing: Listing,
     },
     /// Upgrade to a later version.
     Upgrade {
         /// The target; `start:end` with --sql.
         #[arg(default_value = "heads", allow_hyphen_values = true)]
         revision: String,
-        /// Print the SQL instead of running it.
-        #[arg(long)]
-        sql: bool,
-        /// Print nothing but errors.
-        #[arg(short, long, conflicts_with = "verbose")]
-        quiet: bool,
-        /// Also print each statement as it runs.
-        #[arg(short, long)]
-        verbose: bool,
-        /// One transaction per revision instead of one for the whole run.
-        #[arg(long)]
-        transaction_per_revision: bool,
+        /// How it runs and reports.
+        #[command(flatten)]
+        run: RunArgs,
+        /// How it groups revisions into transactions.
+        #[command(flatten)]
+        transactions: Transactions,
     },
     /// Revert to a previous version.
     Downgrade {
         /// The target; `start:end` with --sql.
         #[arg(allow_hyphen_values = true)]
         revision: String,
-        /// Print the SQL instead of running it.
-        #[arg(long)]
-        sql: bool,
-        /// Print nothing but errors.
-        #[arg(short, long, conflicts_with = "verbose")]
-        quiet: bool,
-        /// Also print each statement as it runs.
-        #[arg(short, long)]
-        verbose: bool,
-        /// One transaction per revision instead of one for the whole run.
-        #[arg(long)]
-        transaction_per_revision: bool,
+        /// How it runs and reports.
+        #[command(flatten)]
+        run: RunArgs,
+        /// How it groups revisions into transactions.
+        #[command(flatten)]
+        transactions: Transactions,
     },
     /// Set the version table without running SQL.
     Stamp {
@@ -133,18 +109,57 @@ pub enum Command {
         /// Empty the version table first.
         #[arg(long)]
         purge: bool,
-        /// Print the SQL instead of running it.
-        #[arg(long)]
-        sql: bool,
-        /// Print nothing but errors.
-        #[arg(short, long, conflicts_with = "verbose")]
-        quiet: bool,
-        /// Also print each statement as it runs.
-        #[arg(short, long)]
-        verbose: bool,
+        /// How it runs and reports.
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Create the version table if it does not exist.
     EnsureVersion,
+}
+
+/// How a listing prints: in full or one line each, as text or JSON.
+#[derive(Debug, Clone, Default, Args)]
+#[non_exhaustive]
+pub struct Listing {
+    /// Show each revision in full.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// How it prints.
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// The output format of a read-only command.
+#[derive(Debug, Clone, Default, Args)]
+#[non_exhaustive]
+pub struct Output {
+    /// `text` (Alembic's) or `json`.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// How `upgrade`, `downgrade` and `stamp` run and report.
+#[derive(Debug, Clone, Default, Args)]
+#[non_exhaustive]
+pub struct RunArgs {
+    /// Print the SQL instead of running it.
+    #[arg(long)]
+    pub sql: bool,
+    /// Print nothing but errors.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print each statement as it runs.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// How a run groups revisions into transactions.
+#[derive(Debug, Clone, Default, Args)]
+#[non_exhaustive]
+pub struct Transactions {
+    /// One transaction per revision instead of one for the whole run.
+    #[arg(long)]
+    pub transaction_per_revision: bool,
 }
 
 /// How read-only commands print.
@@ -157,26 +172,83 @@ pub enum Format {
     Json,
 }
 
-/// The database a command works on.
+/// The database a command works on, as the program running it connected.
 #[derive(Debug, Default)]
-pub struct Target<'a> {
+#[non_exhaustive]
+pub struct Connection<'a> {
     /// The database; `None` for commands that need none.
     pub db: Option<Db<'a>>,
-    /// The dialect of `--sql` output when there is no database.
+    /// The dialect of `--sql` output (the database's when there is one).
     pub dialect: Option<Dialect>,
     /// How `current -v` names the database (a redacted URL).
     pub name: Option<String>,
 }
 
-impl<'a> Target<'a> {
-    /// A target over a pool or connection.
-    pub fn new(db: impl Into<Db<'a>>) -> Target<'a> {
+impl<'a> Connection<'a> {
+    /// A connection to a pool or connection.
+    pub fn new(db: impl Into<Db<'a>>) -> Connection<'a> {
         let db = db.into();
-        Target { dialect: Some(db.dialect()), db: Some(db), name: None }
+        Connection { dialect: Some(db.dialect()), db: Some(db), name: None }
+    }
+
+    /// No database: listings, `check`, and `--sql` for `dialect` if given.
+    pub fn offline(dialect: Option<Dialect>) -> Connection<'static> {
+        Connection { db: None, dialect, name: None }
+    }
+
+    /// Names the database in `current -v` (pass a redacted URL).
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
     }
 }
 
+/// Why a command failed: the text after `FAILED: `.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// The command needs a database and was given none.
+    #[error("`{0}` needs a database, and none was given to it")]
+    NoDatabase(&'static str),
+    /// `--sql` without a database and without a dialect.
+    #[error("--sql needs to know the database's dialect (postgresql, mysql or sqlite), and none was given")]
+    NoDialect,
+    /// `current --check-heads` on a database not at every head.
+    #[error("Database is not on all head revisions")]
+    NotAtHeads,
+    /// The database is at a revision the migrator does not have.
+    #[error("Can't locate revision identified by '{0}': the database is at a revision this binary does not have")]
+    UnknownCurrent(String),
+    /// `stamp --purge --sql`.
+    #[error("Can't use --purge with --sql mode")]
+    PurgeWithSql,
+    /// An identifier that does not resolve or plan.
+    #[error(transparent)]
+    Revision(#[from] RevisionError),
+    /// The run (or a read of the database) failed.
+    #[error(transparent)]
+    Run(#[from] crate::Error),
+}
+
+type Outcome = Result<ExitCode, CliError>;
+
 impl Command {
+    /// The command's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Check => "check",
+            Command::History { .. } => "history",
+            Command::Heads { .. } => "heads",
+            Command::Branches { .. } => "branches",
+            Command::Show { .. } => "show",
+            Command::Current { .. } => "current",
+            Command::Upgrade { .. } => "upgrade",
+            Command::Downgrade { .. } => "downgrade",
+            Command::Stamp { .. } => "stamp",
+            Command::EnsureVersion => "ensure-version",
+        }
+    }
+
     /// True when the command reads or changes the database; `--sql` and the
     /// listings do not.
     pub fn needs_database(&self) -> bool {
@@ -185,220 +257,222 @@ impl Command {
             Command::History { indicate_current, .. } => *indicate_current,
             Command::Show { rev, .. } => rev == "current",
             // A range without --sql is refused before connecting, as Alembic does.
-            Command::Upgrade { sql, revision, .. } | Command::Downgrade { sql, revision, .. } => {
-                !*sql && !revision.contains(':')
+            Command::Upgrade { run, revision, .. } | Command::Downgrade { run, revision, .. } => {
+                !run.sql && !RevisionRange::is_range(revision)
             }
-            Command::Stamp { sql, .. } => !*sql,
+            Command::Stamp { run, .. } => !run.sql,
             Command::Current { .. } | Command::EnsureVersion => true,
         }
     }
 
     /// Runs the command; on failure prints `FAILED: …` and returns 255.
-    pub async fn run_and_report(&self, migrator: &Migrator, target: Target<'_>) -> ExitCode {
-        match self.run(migrator, target).await {
+    pub async fn run_and_report(&self, migrator: &Migrator, connection: Connection<'_>) -> ExitCode {
+        match self.run(migrator, connection).await {
             Ok(code) => code,
-            Err(message) => {
-                eprintln!("FAILED: {}", crate::redact(&message));
+            Err(err) => {
+                eprintln!("FAILED: {}", crate::redact(&err.to_string()));
                 ExitCode::from(255)
             }
         }
     }
 
-    /// Runs the command, printing what Alembic prints; a failure is the
-    /// message that follows `FAILED: `.
-    pub async fn run(&self, migrator: &Migrator, target: Target<'_>) -> Result<ExitCode, String> {
-        let graph = migrator.graph();
-        let Target { mut db, dialect, name } = target;
-        let mut db = move || db.take().ok_or_else(|| "no database: pass --database-url or set DATABASE_URL".to_owned());
-        let fail = |e: crate::Error| e.to_string();
-        let offline_dialect = || {
-            dialect.ok_or_else(|| {
-                "--sql needs a dialect: pass --dialect postgresql|mysql|sqlite, or a database URL".to_owned()
-            })
-        };
-        let ok = Ok(ExitCode::SUCCESS);
+    /// Runs the command, printing what Alembic prints.
+    pub async fn run(&self, migrator: &Migrator, connection: Connection<'_>) -> Outcome {
+        let mut verb = Verb { migrator, connection, name: self.name() };
         match self {
-            Command::Check => {
-                for warning in graph.warnings() {
-                    eprintln!("{warning:#}\n");
-                }
-                println!("{} revisions, heads: {}", graph.len(), graph.heads().join(", "));
-                let mut attention = !graph.warnings().is_empty();
-                if let Some((missing, gone)) = migrator.embedded_drift() {
-                    for file in &missing {
-                        println!("on disk but not in this binary (rebuild it): {file}");
-                    }
-                    for file in &gone {
-                        println!("in this binary but no longer on disk: {file}");
-                    }
-                    attention |= !missing.is_empty() || !gone.is_empty();
-                }
-                if let Ok(mut db) = db() {
-                    let pending = migrator.pending(db.reborrow()).await.map_err(fail)?;
-                    if !pending.is_empty() {
-                        println!("pending: {}", pending.join(", "));
-                        attention = true;
-                    }
-                    for edited in migrator.edited(db.reborrow()).await.map_err(fail)? {
-                        println!("edited after it was applied: {} ({})", edited.revision, edited.path.display());
-                        attention = true;
-                    }
-                }
-                Ok(if attention { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Command::Check => verb.check().await,
+            Command::History { range, indicate_current, listing } => {
+                verb.history(range.as_deref(), *indicate_current, listing).await
             }
-            Command::History { range, verbose, indicate_current, format } => {
-                let current = if *indicate_current { migrator.current(db()?).await.map_err(fail)? } else { Vec::new() };
-                if *format == Format::Json {
-                    let ids: Vec<String> = graph
-                        .history(range.as_deref())
-                        .map_err(|e| e.to_string())?
-                        .iter()
-                        .map(|r| r.id.clone())
-                        .collect();
-                    println!("{}", json_revisions(migrator, &ids, &current));
-                } else {
-                    print!("{}", graph.history_text(range.as_deref(), *verbose, &current).map_err(|e| e.to_string())?);
-                }
-                ok
+            Command::Heads { listing } => verb.heads(listing),
+            Command::Branches { listing } => verb.branches(listing),
+            Command::Show { rev, output } => verb.show(rev, output.format).await,
+            Command::Current { check_heads, listing } => verb.current(*check_heads, listing).await,
+            Command::Upgrade { revision, run, transactions } => verb.upgrade(revision, run, transactions, true).await,
+            Command::Downgrade { revision, run, transactions } => {
+                verb.upgrade(revision, run, transactions, false).await
             }
-            Command::Heads { verbose, format } => {
-                if *format == Format::Json {
-                    println!("{}", json_revisions(migrator, &graph.heads(), &[]));
-                } else {
-                    print!("{}", graph.heads_text(*verbose));
-                }
-                ok
-            }
-            Command::Branches { verbose, format } => {
-                if *format == Format::Json {
-                    println!("{}", json_revisions(migrator, &graph.branch_points(), &[]));
-                } else {
-                    print!("{}", graph.branches_text(*verbose));
-                }
-                ok
-            }
-            Command::Show { rev, format } => {
-                let (ids, current) = if rev == "current" {
-                    let rows = migrator.current(db()?).await.map_err(fail)?;
-                    (rows.clone(), rows)
-                } else {
-                    (graph.resolve_ids(rev).map_err(|e| e.to_string())?, Vec::new())
-                };
-                if *format == Format::Json {
-                    println!("{}", json_revisions(migrator, &ids, &current));
-                } else if rev == "current" {
-                    for row in &ids {
-                        println!("{}", graph.format_entry(row, false).unwrap_or_default());
-                    }
-                } else {
-                    print!("{}", graph.show_text(rev).map_err(|e| e.to_string())?);
-                }
-                ok
-            }
-            Command::Current { verbose, check_heads, format } => {
-                let rows = migrator.current(db()?).await.map_err(fail)?;
-                if *check_heads {
-                    let mut heads = graph.heads();
-                    heads.sort();
-                    if rows != heads {
-                        return Err("Database is not on all head revisions".to_owned());
-                    }
-                }
-                if *verbose {
-                    println!("Current revision(s) for {}:", name.as_deref().unwrap_or("the database"));
-                }
-                if let Some(row) = rows.iter().find(|r| graph.get(r).is_none()) {
-                    return Err(format!(
-                        "Can't locate revision identified by '{row}': the database is at a revision this binary does not have"
-                    ));
-                }
-                if *format == Format::Json {
-                    println!("{}", json_revisions(migrator, &graph.all_current_ids(&rows), &rows));
-                    return ok;
-                }
-                // As Alembic: the tips of what the rows stand for, so a
-                // revision only depended on is listed too.
-                for id in graph.all_current_ids(&rows) {
-                    let text = if *verbose {
-                        graph.format_entry(&id, false)
-                    } else {
-                        graph.format_line(&id, LineFormat::CURRENT, false)
-                    };
-                    println!("{}", text.unwrap_or_default());
-                }
-                ok
-            }
-            Command::Upgrade { revision, sql: true, transaction_per_revision, .. } => {
-                let migrator = &per_revision(migrator, *transaction_per_revision);
-                let (from, target) = sql_range(migrator, revision)?;
-                let from: Vec<&str> = from.iter().map(String::as_str).collect();
-                print!("{}", migrator.upgrade_sql(offline_dialect()?, &from, target).map_err(fail)?);
-                ok
-            }
-            Command::Downgrade { revision, sql: true, transaction_per_revision, .. } => {
-                if !revision.contains(':') {
-                    return Err("downgrade with --sql requires <fromrev>:<torev>".to_owned());
-                }
-                let migrator = &per_revision(migrator, *transaction_per_revision);
-                let (from, target) = sql_range(migrator, revision)?;
-                let from: Vec<&str> = from.iter().map(String::as_str).collect();
-                print!("{}", migrator.downgrade_sql(offline_dialect()?, &from, target).map_err(fail)?);
-                ok
-            }
-            Command::Upgrade { revision, sql: false, quiet, verbose, transaction_per_revision }
-            | Command::Downgrade { revision, sql: false, quiet, verbose, transaction_per_revision } => {
-                if revision.contains(':') {
-                    return Err("Range revision not allowed".to_owned());
-                }
-                let migrator = per_revision(&with_progress(migrator, *quiet, *verbose), *transaction_per_revision);
-                let report = if matches!(self, Command::Upgrade { .. }) {
-                    migrator.upgrade(db()?, revision).await
-                } else {
-                    migrator.downgrade(db()?, revision).await
-                };
-                log(&report.map_err(fail)?);
-                ok
-            }
-            Command::Stamp { revisions, purge, sql: true, .. } => {
-                if *purge {
-                    return Err("Can't use --purge with --sql mode".to_owned());
-                }
-                let mut start: Option<&str> = None;
-                let mut targets = Vec::new();
-                for revision in revisions {
-                    let (from, to) = match revision.split_once(':') {
-                        Some((from, to)) => (Some(from), to),
-                        None => (None, revision.as_str()),
-                    };
-                    if let Some(from) = from {
-                        if start.is_some_and(|s| s != from) {
-                            return Err(
-                                "Stamp operation with --sql only supports a single starting revision at a time"
-                                    .to_owned(),
-                            );
-                        }
-                        start = Some(from);
-                    }
-                    targets.push(to);
-                }
-                let from = match start {
-                    Some(start) => graph.resolve_ids(start).map_err(|e| e.to_string())?,
-                    None => Vec::new(),
-                };
-                let from: Vec<&str> = from.iter().map(String::as_str).collect();
-                print!("{}", migrator.stamp_sql(offline_dialect()?, &from, &targets).map_err(fail)?);
-                ok
-            }
-            Command::Stamp { revisions, purge, sql: false, quiet, verbose } => {
-                let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
-                log(&with_progress(migrator, *quiet, *verbose).stamp(db()?, &targets, *purge).await.map_err(fail)?);
-                ok
-            }
+            Command::Stamp { revisions, purge, run } => verb.stamp(revisions, *purge, run).await,
             Command::EnsureVersion => {
-                migrator.ensure_version(db()?).await.map_err(fail)?;
-                ok
+                migrator.ensure_version(verb.db()?).await?;
+                Ok(ExitCode::SUCCESS)
             }
         }
+    }
+}
+
+/// One command being run: the migrator and the connection it was given.
+struct Verb<'m, 'c> {
+    migrator: &'m Migrator,
+    connection: Connection<'c>,
+    name: &'static str,
+}
+
+impl<'c> Verb<'_, 'c> {
+    fn db(&mut self) -> Result<Db<'c>, CliError> {
+        self.connection.db.take().ok_or(CliError::NoDatabase(self.name))
+    }
+
+    fn offline_dialect(&self) -> Result<Dialect, CliError> {
+        self.connection.dialect.ok_or(CliError::NoDialect)
+    }
+
+    /// `check`: the graph's warnings, the embedded files' drift, and with a
+    /// database what it lacks and what changed after it ran.
+    async fn check(&mut self) -> Outcome {
+        let (migrator, graph) = (self.migrator, self.migrator.graph());
+        for warning in graph.warnings() {
+            eprintln!("{warning:#}\n");
+        }
+        println!("{} revisions, heads: {}", graph.len(), graph.heads().join(", "));
+        let mut attention = !graph.warnings().is_empty();
+        if let Some(drift) = migrator.embedded_drift() {
+            for file in &drift.missing {
+                println!("on disk but not in this binary (rebuild it): {file}");
+            }
+            for file in &drift.gone {
+                println!("in this binary but no longer on disk: {file}");
+            }
+            attention |= !drift.is_empty();
+        }
+        if let Ok(mut db) = self.db() {
+            let pending = migrator.pending(db.reborrow()).await?;
+            if !pending.is_empty() {
+                println!("pending: {}", pending.join(", "));
+                attention = true;
+            }
+            for edited in migrator.edited(db.reborrow()).await? {
+                println!("edited after it was applied: {} ({})", edited.revision, edited.path.display());
+                attention = true;
+            }
+        }
+        Ok(if attention { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    }
+
+    async fn history(&mut self, range: Option<&str>, indicate_current: bool, listing: &Listing) -> Outcome {
+        let graph = self.migrator.graph();
+        let current = if indicate_current { self.migrator.current(self.db()?).await? } else { Vec::new() };
+        if listing.output.format == Format::Json {
+            let ids: Vec<String> = graph.history(range)?.iter().map(|r| r.id.clone()).collect();
+            println!("{}", graph.summaries_json(&ids, &current));
+        } else {
+            print!("{}", graph.history_text(range, listing.verbose, &current)?);
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    fn heads(&self, listing: &Listing) -> Outcome {
+        let graph = self.migrator.graph();
+        match listing.output.format {
+            Format::Json => println!("{}", graph.summaries_json(&graph.heads(), &[])),
+            Format::Text => print!("{}", graph.heads_text(listing.verbose)),
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    fn branches(&self, listing: &Listing) -> Outcome {
+        let graph = self.migrator.graph();
+        match listing.output.format {
+            Format::Json => println!("{}", graph.summaries_json(&graph.branch_points(), &[])),
+            Format::Text => print!("{}", graph.branches_text(listing.verbose)),
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    async fn show(&mut self, rev: &str, format: Format) -> Outcome {
+        let graph = self.migrator.graph();
+        let (ids, current) = if rev == "current" {
+            let rows = self.migrator.current(self.db()?).await?;
+            (rows.clone(), rows)
+        } else {
+            (graph.resolve_ids(rev)?, Vec::new())
+        };
+        if format == Format::Json {
+            println!("{}", graph.summaries_json(&ids, &current));
+        } else if rev == "current" {
+            for row in &ids {
+                println!("{}", graph.format_entry(row, false).unwrap_or_default());
+            }
+        } else {
+            print!("{}", graph.show_text(rev)?);
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    async fn current(&mut self, check_heads: bool, listing: &Listing) -> Outcome {
+        let graph = self.migrator.graph();
+        let rows = self.migrator.current(self.db()?).await?;
+        if check_heads {
+            let mut heads = graph.heads();
+            heads.sort();
+            if rows != heads {
+                return Err(CliError::NotAtHeads);
+            }
+        }
+        if listing.verbose {
+            println!("Current revision(s) for {}:", self.connection.name.as_deref().unwrap_or("the database"));
+        }
+        if let Some(row) = rows.iter().find(|r| graph.get(r).is_none()) {
+            return Err(CliError::UnknownCurrent(row.clone()));
+        }
+        // As Alembic: the tips of what the rows stand for, so a revision
+        // only depended on is listed too.
+        let ids = graph.all_current_ids(&rows);
+        if listing.output.format == Format::Json {
+            println!("{}", graph.summaries_json(&ids, &rows));
+            return Ok(ExitCode::SUCCESS);
+        }
+        for id in ids {
+            let text = if listing.verbose {
+                graph.format_entry(&id, false)
+            } else {
+                graph.format_line(&id, LineFormat::CURRENT, false)
+            };
+            println!("{}", text.unwrap_or_default());
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// `upgrade` (or, with `up` false, `downgrade`): run, or print the SQL.
+    async fn upgrade(&mut self, revision: &str, run: &RunArgs, transactions: &Transactions, up: bool) -> Outcome {
+        let migrator = &per_revision(self.migrator, transactions.transaction_per_revision);
+        if run.sql {
+            let range = migrator.graph().offline_range(revision, up)?;
+            let from: Vec<&str> = range.from.iter().map(String::as_str).collect();
+            let dialect = self.offline_dialect()?;
+            let target = range.to[0];
+            let sql = if up {
+                migrator.upgrade_sql(dialect, &from, target)?
+            } else {
+                migrator.downgrade_sql(dialect, &from, target)?
+            };
+            print!("{sql}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let target = RevisionRange::single(revision)?;
+        let migrator = with_progress(migrator, run);
+        let report = if up {
+            migrator.upgrade(self.db()?, target).await?
+        } else {
+            migrator.downgrade(self.db()?, target).await?
+        };
+        warn_if_ahead(&report);
+        Ok(ExitCode::SUCCESS)
+    }
+
+    async fn stamp(&mut self, revisions: &[String], purge: bool, run: &RunArgs) -> Outcome {
+        if run.sql {
+            if purge {
+                return Err(CliError::PurgeWithSql);
+            }
+            let range = self.migrator.graph().offline_stamp_range(revisions)?;
+            let from: Vec<&str> = range.from.iter().map(String::as_str).collect();
+            print!("{}", self.migrator.stamp_sql(self.offline_dialect()?, &from, &range.to)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
+        warn_if_ahead(&with_progress(self.migrator, run).stamp(self.db()?, &targets, purge).await?);
+        Ok(ExitCode::SUCCESS)
     }
 }
 
@@ -411,12 +485,12 @@ fn per_revision(migrator: &Migrator, asked: bool) -> Migrator {
 
 /// The migrator, telling stderr about each step: on a terminal, which one
 /// of how many runs and how long it took; piped, Alembic's plain log line.
-fn with_progress(migrator: &Migrator, quiet: bool, verbose: bool) -> Migrator {
+fn with_progress(migrator: &Migrator, run: &RunArgs) -> Migrator {
     use std::io::{IsTerminal, Write};
-    if quiet {
+    if run.quiet {
         return migrator.clone();
     }
-    let terminal = std::io::stderr().is_terminal();
+    let (terminal, verbose) = (std::io::stderr().is_terminal(), run.verbose);
     migrator.clone().with_progress(move |event| match *event {
         crate::Progress::Started { index, total, description } if terminal => {
             eprint!("[{}/{total}] Running {description} ...", index + 1);
@@ -435,67 +509,11 @@ fn with_progress(migrator: &Migrator, quiet: bool, verbose: bool) -> Migrator {
 }
 
 /// A warning when the run did nothing because the database is ahead.
-fn log(report: &Report) {
+fn warn_if_ahead(report: &Report) {
     if !report.database_ahead.is_empty() {
         eprintln!(
             "WARNING  [retort] the database is at {} which this binary does not know; nothing done",
             report.database_ahead.join(", ")
         );
-    }
-}
-
-/// A JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|s| json_string(s)).collect::<Vec<_>>().join(","))
-}
-
-/// Revisions as a JSON array of objects, for scripts.
-fn json_revisions(migrator: &Migrator, ids: &[String], current: &[String]) -> String {
-    let graph = migrator.graph();
-    let items: Vec<String> = ids
-        .iter()
-        .filter_map(|id| graph.get(id))
-        .map(|rev| {
-            format!(
-                "{{\"revision\":{},\"down_revisions\":{},\"branch_labels\":{},\"depends_on\":{},\"message\":{},\"path\":{},\"head\":{},\"branch_point\":{},\"merge_point\":{},\"current\":{}}}",
-                json_string(&rev.id),
-                json_list(&rev.down_revisions),
-                json_list(&graph.branch_labels(&rev.id)),
-                json_list(&rev.depends_on),
-                json_string(&rev.message),
-                json_string(&rev.path.display().to_string()),
-                graph.is_real_head(&rev.id),
-                graph.is_branch_point(&rev.id),
-                rev.is_merge_point(),
-                current.contains(&rev.id),
-            )
-        })
-        .collect();
-    format!("[{}]", items.join(","))
-}
-
-/// Splits `start:end` for `--sql`; `start` is a revision or `base`.
-fn sql_range<'r>(migrator: &Migrator, revision: &'r str) -> Result<(Vec<String>, &'r str), String> {
-    match revision.split_once(':') {
-        Some((start, end)) => Ok((migrator.graph().resolve_ids(start).map_err(|e| e.to_string())?, end)),
-        None => Ok((Vec::new(), revision)),
     }
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use retort_core::{Diagnostics, RevisionError};
+use retort_core::{Diagnostics, NotRunnable, RevisionError};
 
 /// An error of the runtime.
 #[derive(Debug, thiserror::Error)]
@@ -30,27 +30,18 @@ pub enum Error {
         statement: String,
         /// The database's message.
         message: String,
-        /// On MySQL (no transactional DDL): what of the revision did run
-        /// and stays, and what to do.
+        /// What of the run stays, and what to do, when not everything ran
+        /// in one transaction that was rolled back: on MySQL (no
+        /// transactional DDL), for a revision marked `Transactional: false`,
+        /// and for revisions committed before it with one transaction per
+        /// revision.
         partial: Option<String>,
     },
-    /// The plan would run the body of an Alembic `.py` revision, which retort
-    /// does not execute.
-    #[error(
-        "cannot run Alembic Python revision(s) {}: retort runs `.sql` revisions only; translate them to `.sql` files with the same ids, or run this part with Alembic and continue with retort (it reads the same alembic_version)",
-        .0.iter().map(|(id, path)| format!("{id} ({})", path.display())).collect::<Vec<_>>().join(", ")
-    )]
-    PythonRevision(Vec<(String, PathBuf)>),
-    /// A revision has no downgrade SQL for this database.
-    #[error("cannot downgrade {revision} ({}) on {dialect}: it has no `-- downgrade` section for it; add one (an empty section is a deliberate no-op)", .path.display())]
-    Irreversible {
-        /// The revision.
-        revision: String,
-        /// Its file.
-        path: PathBuf,
-        /// The database's dialect.
-        dialect: retort_core::Dialect,
-    },
+    /// The plan cannot run on this database, found before anything ran:
+    /// Alembic `.py` bodies (which retort does not execute), a downgrade
+    /// without SQL for the dialect, SQL that cannot be split.
+    #[error(transparent)]
+    NotRunnable(#[from] NotRunnable),
     /// Another process held the migration lock for too long.
     #[error("timed out after {:?} waiting for the migration lock on {table}: another process is migrating this database; if none is, look for a stuck session holding it", .waited)]
     LockTimeout {

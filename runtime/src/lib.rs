@@ -34,12 +34,14 @@ compile_error!("enable at least one database backend of retort: features \"postg
 #[cfg(feature = "cli")]
 pub mod cli;
 mod db;
+mod drift;
 mod embedded;
 mod error;
 mod lock;
 mod migrator;
 mod offline;
 mod redact;
+mod report;
 mod run;
 mod table;
 
@@ -64,12 +66,17 @@ pub mod __private {
 /// ```
 pub use retort_macros::migrations;
 
-/// The revision-file, graph and planning layer (`retort-core`).
-pub use retort_core as core;
+/// The types of `retort-core` that retort's own signatures use: a
+/// migrator's graph and revisions, the errors a run can return.
+pub use retort_core::{
+    Diagnostic, Diagnostics, Dialect, Direction, NotRunnable, Revision, RevisionError, RevisionGraph, Section,
+    Severity, SourceKind,
+};
 
 pub use db::Db;
+pub use drift::Drift;
 pub use error::Error;
-pub use migrator::{Edited, HistoryEntry, LogEntry, Migrator, Options, Progress, ProgressFn, Report, StepReport};
+pub use migrator::{Migrator, Options, Progress, ProgressFn};
 pub use redact::redact;
-pub use run::timestamp;
+pub use report::{Edited, HistoryEntry, LogEntry, Report, Status, StepReport};
 pub use table::{LOG_TABLE, VersionTable};

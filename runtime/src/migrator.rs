@@ -5,14 +5,24 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use retort_core::{Dialect, Plan, Revision, RevisionGraph, StepKind};
+use retort_core::{Plan, RevisionGraph};
 
 use crate::db::{Conn, Db, is_missing_table};
+use crate::drift::{Drift, EmbeddedFiles};
 use crate::error::Error;
+use crate::report::{Edited, HistoryEntry, LogEntry, Report, Status};
 use crate::table::VersionTable;
 
-/// How a run behaves.
+/// How a run behaves. Built from the default with its `with_…` methods
+/// (more options may come, so it cannot be written as a literal):
+///
+/// ```
+/// use std::time::Duration;
+/// let options = retort::Options::default().with_transaction_per_revision(true).with_lock_timeout(Duration::from_secs(30));
+/// assert!(options.transaction_per_revision);
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Options {
     /// One transaction per revision instead of one for the whole run
     /// (PostgreSQL and SQLite; MySQL commits DDL as it goes either way).
@@ -28,6 +38,26 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options { transaction_per_revision: false, allow_database_ahead: false, lock_timeout: Duration::from_secs(600) }
+    }
+}
+
+impl Options {
+    /// Sets [`Options::transaction_per_revision`].
+    pub fn with_transaction_per_revision(mut self, yes: bool) -> Self {
+        self.transaction_per_revision = yes;
+        self
+    }
+
+    /// Sets [`Options::allow_database_ahead`].
+    pub fn with_allow_database_ahead(mut self, yes: bool) -> Self {
+        self.allow_database_ahead = yes;
+        self
+    }
+
+    /// Sets [`Options::lock_timeout`].
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 }
 
@@ -47,8 +77,8 @@ pub struct Migrator {
     pub(crate) graph: Arc<RevisionGraph>,
     pub(crate) table: VersionTable,
     pub(crate) options: Options,
-    /// The set the revisions were embedded from, if they were.
-    pub(crate) embedded: Option<&'static crate::embedded::EmbeddedSet>,
+    /// The files the revisions were embedded from, if they were.
+    pub(crate) embedded: Option<EmbeddedFiles>,
     /// Told when each step starts and ends.
     pub(crate) progress: Option<ProgressFn>,
 }
@@ -97,71 +127,6 @@ impl std::fmt::Debug for Migrator {
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
-}
-
-/// One revision of [`Migrator::history`], with whether the database has it.
-#[derive(Debug, Clone)]
-pub struct HistoryEntry<'a> {
-    /// The revision.
-    pub revision: &'a Revision,
-    /// True when the database's version table stands on it.
-    pub applied: bool,
-}
-
-/// What a run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Report {
-    /// The version table's rows before, sorted.
-    pub heads_before: Vec<String>,
-    /// The version table's rows after, sorted.
-    pub heads_after: Vec<String>,
-    /// The steps run, in order.
-    pub steps: Vec<StepReport>,
-    /// Rows naming revisions this binary does not know, when
-    /// [`Options::allow_database_ahead`] let the run do nothing.
-    pub database_ahead: Vec<String>,
-}
-
-/// One step of a [`Report`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepReport {
-    /// Alembic's log line: `upgrade a -> b, message`.
-    pub description: String,
-    /// The revision whose SQL ran (none for a stamp).
-    pub revision: Option<String>,
-    /// How long it took.
-    pub duration: Duration,
-}
-
-/// A row of retort's log: the last thing that happened to a revision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogEntry {
-    /// The revision.
-    pub revision: String,
-    /// The checksum of its SQL when it ran (64 hex digits).
-    pub checksum: String,
-    /// `upgrade` or `downgrade`.
-    pub direction: String,
-    /// `applied`, `reverted`, `running` or `failed` (the last two mark a
-    /// MySQL revision that did not finish).
-    pub status: String,
-    /// When it started, ISO 8601 UTC.
-    pub started_at: String,
-    /// What a failure left behind.
-    pub detail: String,
-}
-
-/// A revision whose file changed after the database applied it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edited {
-    /// The revision.
-    pub revision: String,
-    /// Its file.
-    pub path: std::path::PathBuf,
-    /// The checksum when it ran.
-    pub applied_checksum: String,
-    /// The checksum of the file now.
-    pub current_checksum: String,
 }
 
 /// A command the runner carries out.
@@ -230,11 +195,11 @@ impl Migrator {
         &self.options
     }
 
-    /// For embedded revisions: the revision files on disk that the binary
-    /// lacks and the embedded ones no longer on disk; `None` when the
-    /// revisions were read at run time.
-    pub fn embedded_drift(&self) -> Option<(Vec<String>, Vec<String>)> {
-        self.embedded.map(|set| set.drift())
+    /// For embedded revisions: how the revision files on disk differ from
+    /// the ones the binary embeds; `None` when the revisions were read at
+    /// run time.
+    pub fn embedded_drift(&self) -> Option<Drift> {
+        self.embedded.map(|files| files.drift())
     }
 
     /// The heads of the graph (what `heads` upgrades to).
@@ -315,19 +280,21 @@ impl Migrator {
             Err(err) if is_missing_table(&err) => return Ok(Vec::new()),
             Err(err) => return Err(Error::database("reading retort's log", &err)),
         };
+        // A row another tool (or a later retort) wrote with words this one
+        // does not know is left out rather than misread.
         let mut entries: Vec<LogEntry> = rows
             .into_iter()
-            .map(|row| {
+            .filter_map(|row| {
                 let mut cells = row.into_iter().map(Option::unwrap_or_default);
                 let mut next = || cells.next().unwrap_or_default();
-                LogEntry {
+                Some(LogEntry {
                     revision: next(),
                     checksum: next(),
-                    direction: next(),
-                    status: next(),
+                    direction: next().parse().ok()?,
+                    status: next().parse().ok()?,
                     started_at: next(),
                     detail: next(),
-                }
+                })
             })
             .collect();
         entries.sort_by(|a, b| a.started_at.cmp(&b.started_at));
@@ -341,7 +308,7 @@ impl Migrator {
         let entries = self.log(db).await?;
         Ok(entries
             .into_iter()
-            .filter(|e| e.status == "applied")
+            .filter(|e| e.status == Status::Applied)
             .filter_map(|e| {
                 let rev = self.graph.get(&e.revision)?;
                 let current = rev.checksum_hex();
@@ -385,26 +352,6 @@ impl Migrator {
             Command::Downgrade(target) => self.graph.plan_downgrade(rows, target)?,
             Command::Stamp(targets, purge) => self.graph.plan_stamp(rows, targets, purge)?,
         })
-    }
-
-    /// Refuses, before any step, a plan retort cannot run on `dialect`:
-    /// Alembic `.py` bodies, downgrades without SQL for this dialect.
-    pub(crate) fn check_runnable(&self, plan: &Plan, dialect: Dialect) -> Result<(), Error> {
-        let mut python = Vec::new();
-        for step in &plan.steps {
-            let (id, upgrade) = match &step.kind {
-                StepKind::Upgrade(id) => (id, true),
-                StepKind::Downgrade(id) => (id, false),
-                StepKind::Stamp { .. } => continue,
-            };
-            let Some(rev) = self.graph.get(id) else { continue };
-            if !rev.has_sql() {
-                python.push((rev.id.clone(), rev.path.clone()));
-            } else if !upgrade && rev.downgrade_for(dialect).is_none() {
-                return Err(Error::Irreversible { revision: rev.id.clone(), path: rev.path.clone(), dialect });
-            }
-        }
-        if python.is_empty() { Ok(()) } else { Err(Error::PythonRevision(python)) }
     }
 }
 

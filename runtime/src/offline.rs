@@ -1,11 +1,10 @@
 //! Offline SQL (`--sql`): the statements a run would send, version-table
 //! changes included, as text, without a connection.
 
-use retort_core::{Dialect, Plan, StepKind, VersionChange};
+use retort_core::{Dialect, Plan, PreparedStep, VersionChange};
 
 use crate::error::Error;
 use crate::migrator::{Command, Migrator};
-use crate::run::statements_of;
 use crate::table::literal;
 
 impl Migrator {
@@ -13,7 +12,7 @@ impl Migrator {
     /// none for an empty database) to `target` on `dialect`.
     ///
     /// ```
-    /// # use retort::core::{Revision, RevisionGraph, Dialect};
+    /// # use retort::{Revision, RevisionGraph, Dialect};
     /// let migrator = retort::Migrator::new(RevisionGraph::new(vec![Revision::new("ae1027a6acf0", None::<&str>)]).unwrap());
     /// let sql = migrator.upgrade_sql(Dialect::Postgres, &[], "head").unwrap();
     /// assert!(sql.starts_with("BEGIN;"));
@@ -36,11 +35,11 @@ impl Migrator {
     fn offline(&self, dialect: Dialect, from: &[&str], command: Command<'_>) -> Result<String, Error> {
         let rows: Vec<String> = from.iter().map(|s| s.to_string()).collect();
         let plan = self.plan(&rows, command)?;
-        self.check_runnable(&plan, dialect)?;
-        Ok(self.render(dialect, &plan, &rows))
+        let prepared = self.graph.prepare(&plan, dialect)?;
+        Ok(self.render(dialect, &plan, &prepared, &rows))
     }
 
-    fn render(&self, dialect: Dialect, plan: &Plan, from: &[String]) -> String {
+    fn render(&self, dialect: Dialect, plan: &Plan, prepared: &[PreparedStep<'_>], from: &[String]) -> String {
         // MySQL has no transactional DDL: Alembic prints no BEGIN/COMMIT.
         let transactional = dialect != Dialect::MySql;
         let per_revision = transactional && self.options.transaction_per_revision;
@@ -66,7 +65,7 @@ impl Migrator {
         }
         let mut rows = !from.is_empty();
         // Alembic creates the table before a step that starts from no row.
-        for step in &plan.steps {
+        for (step, prepared) in plan.steps.iter().zip(prepared) {
             if per_revision {
                 emit_text("BEGIN", false);
             }
@@ -74,17 +73,12 @@ impl Migrator {
                 emit_text(&table.create(dialect, false), false);
             }
             emit_text(&format!("-- Running {}", step.short_log(&self.graph)), true);
-            let (rev, upgrade) = match &step.kind {
-                StepKind::Upgrade(id) => (self.graph.get(id), true),
-                StepKind::Downgrade(id) => (self.graph.get(id), false),
-                StepKind::Stamp { .. } => (None, true),
-            };
-            if let Some(rev) = rev {
+            if let Some((rev, _)) = prepared.revision {
                 let outside = !rev.transactional && transactional;
                 if outside {
                     emit_text("COMMIT", false);
                 }
-                for statement in statements_of(rev, upgrade, dialect) {
+                for statement in &prepared.statements {
                     emit_text(&statement.sql, false);
                 }
                 if outside {

@@ -4,27 +4,15 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use retort_core::{Dialect, Plan, Revision, Statement, Step, StepKind, VersionChange, net_changes, split_statements};
+use retort_core::clock::timestamp;
+use retort_core::{Dialect, Direction, Plan, PreparedStep, Revision, Statement, Step, VersionChange, net_changes};
 use tracing::Instrument;
 
 use crate::db::{Conn, Db};
 use crate::error::{Error, shorten};
 use crate::lock::Lock;
-use crate::migrator::{Command, Migrator, Progress, Report, StepReport, acquire};
-
-/// A connection that is closed when dropped unless the run marked it clean.
-struct CloseUnlessClean<'c> {
-    conn: Conn<'c>,
-    clean: bool,
-}
-
-impl Drop for CloseUnlessClean<'_> {
-    fn drop(&mut self) {
-        if !self.clean {
-            self.conn.close_on_drop();
-        }
-    }
-}
+use crate::migrator::{Command, Migrator, Progress, acquire};
+use crate::report::{Report, Status, StepReport};
 
 /// The transaction state of a run, and the bookkeeping it still owes the
 /// database.
@@ -35,6 +23,7 @@ impl Drop for CloseUnlessClean<'_> {
 /// Alembic writes them, or for several steps their net change. A run of a
 /// thousand revisions in one transaction costs a few statements of
 /// bookkeeping, not a thousand round trips.
+#[derive(Default)]
 struct Tx<'g> {
     open: bool,
     /// The version table and retort's log exist (SQLite creates them up
@@ -70,12 +59,51 @@ impl Tx<'_> {
     }
 }
 
-/// A revision that ran, for retort's log.
+/// What happened to a revision, for retort's log.
 struct LogRow<'g> {
     rev: &'g Revision,
-    upgrade: bool,
+    direction: Direction,
+    status: Status,
     started_at: String,
     duration: Duration,
+    /// What a failure left behind.
+    detail: String,
+}
+
+/// One revision of a step, with what the log and the error messages need.
+#[derive(Clone, Copy)]
+struct RunningRevision<'g, 's> {
+    rev: &'g Revision,
+    direction: Direction,
+    statements: &'s [Statement],
+    /// What to `stamp` after finishing the step by hand: the revision for
+    /// an upgrade, what it revises for a downgrade.
+    finish_with: &'s str,
+}
+
+/// One run of a plan: the migrator, the connection it owns, the
+/// connection's dialect and the transaction state.
+///
+/// The connection goes back to the pool only when the run left nothing on
+/// it: after a panic, a cancelled future, a failed ROLLBACK or unlock, it
+/// is closed (on drop), which releases the lock and any transaction on the
+/// server. (Closing it after every run would also destroy an in-memory
+/// SQLite database.)
+struct Run<'m, 'c> {
+    migrator: &'m Migrator,
+    conn: Conn<'c>,
+    dialect: Dialect,
+    tx: Tx<'m>,
+    /// Set once the run ended with no transaction or lock left open.
+    clean: bool,
+}
+
+impl Drop for Run<'_, '_> {
+    fn drop(&mut self) {
+        if !self.clean {
+            self.conn.close_on_drop();
+        }
+    }
 }
 
 impl Migrator {
@@ -101,25 +129,22 @@ impl Migrator {
         }
         let plan = self.plan(rows, command)?;
         if plan.is_empty() {
-            return Ok(unchanged(rows));
+            return Ok(Report::unchanged(rows));
         }
-        // The connection goes back to the pool only when the run left
-        // nothing on it: after a panic, a cancelled future, a failed ROLLBACK
-        // or unlock, it is closed, which releases the lock and any
-        // transaction on the server. (Closing it after every run would also
-        // destroy an in-memory SQLite database.)
-        let mut guard = CloseUnlessClean { conn, clean: false };
-        let conn = &mut guard.conn;
-        let lock = match Lock::acquire(conn, &self.table, self.options.lock_timeout).await {
+        // Every step's SQL is checked before the lock is even taken: a plan
+        // that cannot run changes nothing.
+        let prepared = self.graph.prepare(&plan, conn.dialect())?;
+        let mut run = Run { migrator: self, dialect: conn.dialect(), conn, tx: Tx::default(), clean: false };
+        let lock = match Lock::acquire(&mut run.conn, &self.table, self.options.lock_timeout).await {
             Ok(lock) => lock,
             Err(err) => {
-                guard.clean = true;
+                run.clean = true;
                 return Err(err);
             }
         };
-        let (result, tx_clean) = self.apply(conn, command, plan).await;
-        let released = lock.release(conn).await;
-        guard.clean = tx_clean && released;
+        let result = run.apply(command, plan, prepared).await;
+        let released = lock.release(&mut run.conn).await;
+        run.clean = !run.tx.open && released;
         result
     }
 
@@ -136,129 +161,7 @@ impl Migrator {
             table = %self.table.display_name(),
             "the database is at revisions this binary does not know (it is ahead); doing nothing as allowed"
         );
-        Some(Report { database_ahead: unknown, ..unchanged(rows) })
-    }
-
-    /// Applies `command` (planned as `planned` before the lock); also says
-    /// whether the connection was left without an open transaction.
-    async fn apply(&self, conn: &mut Conn<'_>, command: Command<'_>, planned: Plan) -> (Result<Report, Error>, bool) {
-        let dialect = conn.dialect();
-        if dialect == Dialect::Sqlite {
-            let ms = self.options.lock_timeout.as_millis().min(i32::MAX as u128);
-            if let Err(err) =
-                exec(conn, &format!("PRAGMA busy_timeout = {ms}"), "setting the SQLite busy timeout").await
-            {
-                return (Err(err), true);
-            }
-        }
-        let mut tx = Tx {
-            open: false,
-            tables_ready: false,
-            changed: false,
-            committed: None,
-            written: Vec::new(),
-            rows: Vec::new(),
-            steps_unwritten: 0,
-            first_unwritten: Vec::new(),
-            log: Vec::new(),
-        };
-        let result = self.apply_in_transaction(conn, &mut tx, command, planned).await;
-        if tx.open {
-            // A failed step, or a COMMIT that did not go through (SQLite
-            // keeps the transaction open when COMMIT is busy).
-            tx.open = conn.execute("ROLLBACK").await.is_err();
-        }
-        (result, !tx.open)
-    }
-
-    /// Begins (but on MySQL), applies the plan and commits.
-    async fn apply_in_transaction<'g>(
-        &'g self,
-        conn: &mut Conn<'_>,
-        tx: &mut Tx<'g>,
-        command: Command<'_>,
-        planned: Plan,
-    ) -> Result<Report, Error> {
-        if conn.dialect() != Dialect::MySql {
-            self.begin(conn, tx).await?;
-        }
-        let report = self.apply_plan(conn, tx, command, planned).await?;
-        if tx.open {
-            self.commit(conn, tx).await?;
-        }
-        Ok(report)
-    }
-
-    /// Reads the version table again under the lock, and runs the plan for
-    /// what it holds now (usually what `planned` was made for).
-    async fn apply_plan<'g>(
-        &'g self,
-        conn: &mut Conn<'_>,
-        tx: &mut Tx<'g>,
-        command: Command<'_>,
-        planned: Plan,
-    ) -> Result<Report, Error> {
-        let dialect = conn.dialect();
-        if dialect != Dialect::Sqlite {
-            // The tables first, so that reading them cannot fail: a failed
-            // statement aborts a PostgreSQL transaction.
-            self.create_tables(conn, tx).await?;
-        }
-        let rows = sorted(self.read_rows(conn).await?);
-        if dialect == Dialect::Sqlite && rows.is_empty() {
-            // A new database gets its version table before the first
-            // revision runs, as Alembic creates it, so a revision may read
-            // it. With rows, the table exists, and retort's log waits for
-            // the first write: every ALTER TABLE re-reads the whole schema.
-            self.create_tables(conn, tx).await?;
-        }
-        if let Some(report) = self.ahead(&rows, command) {
-            return Ok(report);
-        }
-        let plan = if planned.heads_before == rows { planned } else { self.plan(&rows, command)? };
-        self.check_runnable(&plan, dialect)?;
-        if plan.is_empty() {
-            // Another process did it while this one waited for the lock.
-            return Ok(unchanged(&rows));
-        }
-        tx.written = rows.clone();
-        tx.rows = rows.clone();
-        if plan.purge {
-            if dialect == Dialect::MySql {
-                // On MySQL the purge shares the first step's transaction, so
-                // the table is never left empty.
-                exec(conn, "BEGIN", "starting a transaction").await?;
-                tx.open = true;
-            }
-            exec(conn, &self.table.delete_all(dialect), "emptying the version table").await?;
-            tx.written.clear();
-            tx.rows.clear();
-            tx.changed = true;
-        }
-        let mut report = Report { heads_before: rows, heads_after: Vec::new(), ..Report::default() };
-        let total = plan.steps.len();
-        for (index, step) in plan.steps.iter().enumerate() {
-            let description = self.describe(step);
-            if let Some(progress) = &self.progress {
-                progress(&Progress::Started { index, total, description: &description });
-            }
-            let (id, direction) = match &step.kind {
-                StepKind::Upgrade(id) => (id.as_str(), "upgrade"),
-                StepKind::Downgrade(id) => (id.as_str(), "downgrade"),
-                StepKind::Stamp { .. } => ("", "stamp"),
-            };
-            let span = tracing::info_span!("revision", id, direction, step = %description);
-            let started = Instant::now();
-            self.run_step(conn, tx, step).instrument(span.clone()).await?;
-            let duration = started.elapsed();
-            span.in_scope(|| tracing::info!(duration_ms = duration.as_millis() as u64, "done"));
-            if let Some(progress) = &self.progress {
-                progress(&Progress::Finished { index, total, description: &description, duration });
-            }
-            report.steps.push(StepReport { description, revision: step.revision_id().map(str::to_owned), duration });
-        }
-        report.heads_after = plan.heads_after();
-        Ok(report)
+        Some(Report { database_ahead: unknown, ..Report::unchanged(rows) })
     }
 
     /// Alembic's log line for a step, with the revision's message.
@@ -269,76 +172,157 @@ impl Migrator {
             _ => log,
         }
     }
+}
 
-    async fn run_step<'g>(&'g self, conn: &mut Conn<'_>, tx: &mut Tx<'g>, step: &Step) -> Result<(), Error> {
-        let dialect = conn.dialect();
-        let (rev, upgrade) = match &step.kind {
-            StepKind::Upgrade(id) => (self.graph.get(id), true),
-            StepKind::Downgrade(id) => (self.graph.get(id), false),
-            StepKind::Stamp { .. } => (None, true),
-        };
-        let statements = match rev {
-            Some(rev) => statements_of(rev, upgrade, dialect),
-            None => Vec::new(),
-        };
-        // What to `stamp` after finishing this step by hand: the revision
-        // for an upgrade, what it revises for a downgrade.
-        let finish_with = if upgrade || step.heads_after.is_empty() {
-            rev.map_or_else(|| "base".to_owned(), |r| if upgrade { r.id.clone() } else { "base".to_owned() })
+impl<'m> Run<'m, '_> {
+    /// Applies `command` (planned as `planned` before the lock), leaving no
+    /// transaction open unless a ROLLBACK failed.
+    async fn apply(
+        &mut self,
+        command: Command<'_>,
+        planned: Plan,
+        prepared: Vec<PreparedStep<'m>>,
+    ) -> Result<Report, Error> {
+        if self.dialect == Dialect::Sqlite {
+            let ms = self.migrator.options.lock_timeout.as_millis().min(i32::MAX as u128);
+            self.exec(&format!("PRAGMA busy_timeout = {ms}"), "setting the SQLite busy timeout").await?;
+        }
+        let result = self.apply_in_transaction(command, planned, prepared).await;
+        if self.tx.open {
+            // A failed step, or a COMMIT that did not go through (SQLite
+            // keeps the transaction open when COMMIT is busy).
+            self.tx.open = self.conn.execute("ROLLBACK").await.is_err();
+        }
+        result
+    }
+
+    /// Begins (but on MySQL), applies the plan and commits.
+    async fn apply_in_transaction(
+        &mut self,
+        command: Command<'_>,
+        planned: Plan,
+        prepared: Vec<PreparedStep<'m>>,
+    ) -> Result<Report, Error> {
+        if self.dialect != Dialect::MySql {
+            self.begin().await?;
+        }
+        let report = self.apply_plan(command, planned, prepared).await?;
+        if self.tx.open {
+            self.commit().await?;
+        }
+        Ok(report)
+    }
+
+    /// Reads the version table again under the lock, and runs the plan for
+    /// what it holds now (usually what `planned` was made for).
+    async fn apply_plan(
+        &mut self,
+        command: Command<'_>,
+        planned: Plan,
+        prepared: Vec<PreparedStep<'m>>,
+    ) -> Result<Report, Error> {
+        let migrator = self.migrator;
+        if self.dialect != Dialect::Sqlite {
+            // The tables first, so that reading them cannot fail: a failed
+            // statement aborts a PostgreSQL transaction.
+            self.create_tables().await?;
+        }
+        let rows = sorted(migrator.read_rows(&mut self.conn).await?);
+        if self.dialect == Dialect::Sqlite && rows.is_empty() {
+            // A new database gets its version table before the first
+            // revision runs, as Alembic creates it, so a revision may read
+            // it. With rows, the table exists, and retort's log waits for
+            // the first write: every ALTER TABLE re-reads the whole schema.
+            self.create_tables().await?;
+        }
+        if let Some(report) = migrator.ahead(&rows, command) {
+            return Ok(report);
+        }
+        let (plan, prepared) = if planned.heads_before == rows {
+            (planned, prepared)
         } else {
-            step.heads_after.join(" ")
+            // Another process moved the table while this one waited.
+            let plan = migrator.plan(&rows, command)?;
+            let prepared = migrator.graph.prepare(&plan, self.dialect)?;
+            (plan, prepared)
         };
+        if plan.is_empty() {
+            return Ok(Report::unchanged(&rows));
+        }
+        self.tx.written = rows.clone();
+        self.tx.rows = rows.clone();
+        if plan.purge {
+            if self.dialect == Dialect::MySql {
+                // On MySQL the purge shares the first step's transaction, so
+                // the table is never left empty.
+                self.exec("BEGIN", "starting a transaction").await?;
+                self.tx.open = true;
+            }
+            self.exec(&migrator.table.delete_all(self.dialect), "emptying the version table").await?;
+            self.tx.written.clear();
+            self.tx.rows.clear();
+            self.tx.changed = true;
+        }
+        let mut report = Report { heads_before: rows, ..Report::default() };
+        let total = plan.steps.len();
+        for (index, (step, prepared)) in plan.steps.iter().zip(&prepared).enumerate() {
+            let description = migrator.describe(step);
+            if let Some(progress) = &migrator.progress {
+                progress(&Progress::Started { index, total, description: &description });
+            }
+            let (id, direction) = step.revision().map_or(("", "stamp"), |(id, direction)| (id, direction.name()));
+            let span = tracing::info_span!("revision", id, direction, step = %description);
+            let started = Instant::now();
+            self.step(step, prepared).instrument(span.clone()).await?;
+            let duration = started.elapsed();
+            span.in_scope(|| tracing::info!(duration_ms = duration.as_millis() as u64, "done"));
+            if let Some(progress) = &migrator.progress {
+                progress(&Progress::Finished { index, total, description: &description, duration });
+            }
+            report.steps.push(StepReport { description, revision: step.revision_id().map(str::to_owned), duration });
+        }
+        report.heads_after = plan.heads_after();
+        Ok(report)
+    }
+
+    /// Runs one step: its statements, in or outside a transaction as its
+    /// revision and the dialect require, then its bookkeeping.
+    async fn step(&mut self, step: &Step, prepared: &PreparedStep<'m>) -> Result<(), Error> {
+        let finish_with = match prepared.revision {
+            Some((rev, Direction::Upgrade)) => rev.id.clone(),
+            _ if step.heads_after.is_empty() || prepared.revision.is_none() => "base".to_owned(),
+            _ => step.heads_after.join(" "),
+        };
+        let revision = prepared.revision.map(|(rev, direction)| RunningRevision {
+            rev,
+            direction,
+            statements: &prepared.statements,
+            finish_with: &finish_with,
+        });
         let started_at = timestamp(SystemTime::now());
         let started = Instant::now();
-        let outside_tx = rev.is_some_and(|r| !r.transactional);
-        if dialect == Dialect::MySql {
-            // MySQL commits DDL as it goes: a revision is its own unit, marked
-            // as running in the log first so that a failure stays visible.
-            let mut unfinished = None;
-            if let Some(rev) = rev {
-                unfinished = self.unfinished_since(conn, rev).await?;
-                self.write_log(conn, rev, upgrade, "running", &started_at, Duration::ZERO, "").await?;
-            }
-            if let Err(mut err) = self.run_statements(conn, rev, &statements, tx, true, &finish_with).await {
-                if let (Some(rev), Error::Statement { partial: Some(detail), .. }) = (rev, &mut err) {
-                    let _ = self.write_log(conn, rev, upgrade, "failed", &started_at, started.elapsed(), detail).await;
-                    if let Some(since) = unfinished {
-                        detail.push_str(&format!(
-                            "\n  an earlier run of {} did not finish either (started {since}): part of it may already be applied; compare the schema with the revision before running again",
-                            rev.id
-                        ));
-                    }
-                }
-                return Err(err);
-            }
-            if !tx.open {
-                exec(conn, "BEGIN", "starting a transaction").await?;
-                tx.open = true;
-            }
-            tx.step_ran(step);
-            if let Some(rev) = rev {
-                let status = if upgrade { "applied" } else { "reverted" };
-                self.write_log(conn, rev, upgrade, status, &started_at, started.elapsed(), "").await?;
-            }
-            return self.commit(conn, tx).await;
+        if self.dialect == Dialect::MySql {
+            return self.step_on_mysql(step, revision, started_at, started).await;
         }
-        if self.options.transaction_per_revision && !tx.open {
-            self.begin(conn, tx).await?;
-            self.verify_rows(conn, &tx.rows).await?;
+        let outside_tx = revision.is_some_and(|r| !r.rev.transactional);
+        let per_revision = self.migrator.options.transaction_per_revision;
+        if per_revision && !self.tx.open {
+            self.begin().await?;
+            self.verify_rows().await?;
         }
         if outside_tx {
             // Alembic's autocommit_block: commit what came before, run the
             // revision outside any transaction, then carry on in a new one.
-            if tx.open {
-                self.commit(conn, tx).await?;
+            if self.tx.open {
+                self.commit().await?;
             }
-            self.run_statements(conn, rev, &statements, tx, true, &finish_with).await?;
-            self.begin(conn, tx).await.map_err(|e| unrecorded(e, rev, &finish_with))?;
-            match (self.verify_rows(conn, &tx.rows).await, rev) {
-                (Err(Error::ConcurrentChange { table, expected, found }), Some(rev)) => {
+            self.run_statements(revision, true).await?;
+            self.begin().await.map_err(|e| unrecorded(e, revision))?;
+            match (self.verify_rows().await, revision) {
+                (Err(Error::ConcurrentChange { table, expected, found }), Some(r)) => {
                     return Err(Error::RanUnrecorded {
-                        revision: rev.id.clone(),
-                        path: rev.path.clone(),
+                        revision: r.rev.id.clone(),
+                        path: r.rev.path.clone(),
                         table,
                         expected,
                         found,
@@ -347,49 +331,105 @@ impl Migrator {
                 (result, _) => result?,
             }
         } else {
-            self.run_statements(conn, rev, &statements, tx, false, &finish_with).await?;
+            self.run_statements(revision, false).await?;
         }
-        tx.step_ran(step);
-        if let Some(rev) = rev {
-            tx.log.push(LogRow { rev, upgrade, started_at, duration: started.elapsed() });
+        self.tx.step_ran(step);
+        if let Some(r) = revision {
+            let status = Status::done(r.direction);
+            let duration = started.elapsed();
+            let row =
+                LogRow { rev: r.rev, direction: r.direction, status, started_at, duration, detail: String::new() };
+            self.tx.log.push(row);
         }
         if outside_tx {
             // What ran outside a transaction cannot be rolled back: commit its
             // version-table change at once, so the table never lags behind
             // the schema (Alembic leaves it in the next transaction).
-            self.commit(conn, tx).await.map_err(|e| unrecorded(e, rev, &finish_with))?;
-            if !self.options.transaction_per_revision {
-                self.begin(conn, tx).await?;
+            self.commit().await.map_err(|e| unrecorded(e, revision))?;
+            if !per_revision {
+                self.begin().await?;
             }
-        } else if self.options.transaction_per_revision {
-            self.commit(conn, tx).await?;
+        } else if per_revision {
+            self.commit().await?;
         }
         Ok(())
     }
 
+    /// MySQL commits DDL as it goes: a revision is its own unit, marked as
+    /// running in the log first so that a failure stays visible.
+    async fn step_on_mysql(
+        &mut self,
+        step: &Step,
+        revision: Option<RunningRevision<'m, '_>>,
+        started_at: String,
+        started: Instant,
+    ) -> Result<(), Error> {
+        let mut unfinished = None;
+        let mut row = revision.map(|r| LogRow {
+            rev: r.rev,
+            direction: r.direction,
+            status: Status::Running,
+            started_at,
+            duration: Duration::ZERO,
+            detail: String::new(),
+        });
+        if let Some(row) = &row {
+            unfinished = self.unfinished_since(row.rev).await?;
+            self.write_log(row).await?;
+        }
+        if let Err(mut err) = self.run_statements(revision, true).await {
+            if let (Some(row), Error::Statement { partial: Some(detail), .. }) = (&mut row, &mut err) {
+                row.status = Status::Failed;
+                row.duration = started.elapsed();
+                row.detail.clone_from(detail);
+                let _ = self.write_log(row).await;
+                if let Some(since) = unfinished {
+                    detail.push_str(&format!(
+                        "\n  an earlier run of {} did not finish either (started {since}): part of it may already be applied; compare the schema with the revision before running again",
+                        row.rev.id
+                    ));
+                }
+            }
+            return Err(err);
+        }
+        if !self.tx.open {
+            self.exec("BEGIN", "starting a transaction").await?;
+            self.tx.open = true;
+        }
+        self.tx.step_ran(step);
+        if let Some(row) = &mut row {
+            row.status = Status::done(row.direction);
+            row.duration = started.elapsed();
+            self.write_log(row).await?;
+        }
+        self.commit().await
+    }
+
     /// Writes what the transaction owes (the version table's change, then
     /// the buffered log rows) and commits.
-    async fn commit(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
-        self.write_rows(conn, tx).await?;
-        self.flush_log(conn, tx).await?;
-        exec(conn, "COMMIT", "committing").await?;
-        tx.open = false;
-        if std::mem::take(&mut tx.changed) {
-            tx.committed = Some(tx.rows.clone());
+    async fn commit(&mut self) -> Result<(), Error> {
+        self.write_rows().await?;
+        self.flush_log().await?;
+        self.exec("COMMIT", "committing").await?;
+        self.tx.open = false;
+        if std::mem::take(&mut self.tx.changed) {
+            self.tx.committed = Some(self.tx.rows.clone());
         }
         Ok(())
     }
 
     /// When retort's log says an earlier run of `rev` started and never
     /// finished (MySQL), when that was.
-    async fn unfinished_since(&self, conn: &mut Conn<'_>, rev: &Revision) -> Result<Option<String>, Error> {
-        let sql = self.table.log_status(conn.dialect());
-        let rows = conn
-            .fetch_rows(&sql, &[&self.table.display_name(), &rev.id], 2)
+    async fn unfinished_since(&mut self, rev: &Revision) -> Result<Option<String>, Error> {
+        let table = &self.migrator.table;
+        let sql = table.log_status(self.dialect);
+        let rows = self
+            .conn
+            .fetch_rows(&sql, &[&table.display_name(), &rev.id], 2)
             .await
             .map_err(|e| Error::database("reading retort's log", &e))?;
         Ok(rows.into_iter().find_map(|row| match row.as_slice() {
-            [Some(status), Some(since)] if status == "running" || status == "failed" => Some(since.clone()),
+            [Some(status), Some(since)] if status.parse().is_ok_and(Status::is_unfinished) => Some(since.clone()),
             _ => None,
         }))
     }
@@ -397,63 +437,51 @@ impl Migrator {
     /// Runs a revision's statements one by one; on failure, the error names
     /// the statement and says what of the run stays.
     async fn run_statements(
-        &self,
-        conn: &mut Conn<'_>,
-        rev: Option<&Revision>,
-        statements: &[Statement],
-        tx: &Tx<'_>,
+        &mut self,
+        revision: Option<RunningRevision<'_, '_>>,
         autocommit: bool,
-        finish_with: &str,
     ) -> Result<(), Error> {
-        let Some(rev) = rev else { return Ok(()) };
-        for (index, statement) in statements.iter().enumerate() {
+        let Some(revision) = revision else { return Ok(()) };
+        let options = &self.migrator.options;
+        for (index, statement) in revision.statements.iter().enumerate() {
             tracing::debug!(line = statement.line, "{}", shorten(&statement.sql));
-            if let Some(progress) = &self.progress {
+            if let Some(progress) = &self.migrator.progress {
                 progress(&Progress::Statement { line: statement.line, sql: &statement.sql });
             }
-            if let Err(err) = conn.execute(&statement.sql).await {
+            if let Err(err) = self.conn.execute(&statement.sql).await {
                 let mut message = crate::redact::redact(&database_message(&err));
-                if lock_table_full(&err) && !self.options.transaction_per_revision {
+                if lock_table_full(&err) && !options.transaction_per_revision {
                     message.push_str(
                         "\n  every revision of this run shares one transaction, which keeps a lock on each table and index it creates until it commits: raise max_locks_per_transaction on the server, or run one transaction per revision (`--transaction-per-revision`, `Options::transaction_per_revision`)",
                     );
                 }
-                let partial = self.partial_note(rev, index, statements.len(), tx, autocommit, finish_with);
                 return Err(Error::Statement {
-                    revision: rev.id.clone(),
-                    path: rev.path.clone(),
+                    revision: revision.rev.id.clone(),
+                    path: revision.rev.path.clone(),
                     line: statement.line,
                     statement: shorten(&statement.sql),
                     message,
-                    partial,
+                    partial: self.partial_note(revision, index, autocommit),
                 });
             }
         }
         Ok(())
     }
 
-    /// What stays after statement `index` of `total` failed: nothing when
+    /// What stays after statement `index` of `revision` failed: nothing when
     /// everything ran in the run's transaction, else what committed.
-    fn partial_note(
-        &self,
-        rev: &Revision,
-        index: usize,
-        total: usize,
-        tx: &Tx<'_>,
-        autocommit: bool,
-        finish_with: &str,
-    ) -> Option<String> {
-        let table = self.table.display_name();
+    fn partial_note(&self, revision: RunningRevision<'_, '_>, index: usize, autocommit: bool) -> Option<String> {
+        let table = self.migrator.table.display_name();
+        let (id, total, finish_with) = (&revision.rev.id, revision.statements.len(), revision.finish_with);
         let mut notes = Vec::new();
         if autocommit && index > 0 {
             notes.push(format!(
-                "  statements 1 to {index} of {total} of revision {} ran outside a transaction and stay applied; undo them by hand, or finish the step by hand and `stamp {finish_with}`",
-                rev.id
+                "  statements 1 to {index} of {total} of revision {id} ran outside a transaction and stay applied; undo them by hand, or finish the step by hand and `stamp {finish_with}`"
             ));
         } else if autocommit {
-            notes.push(format!("  no statement of revision {} ran", rev.id));
+            notes.push(format!("  no statement of revision {id} ran"));
         }
-        if let Some(committed) = &tx.committed {
+        if let Some(committed) = &self.tx.committed {
             let at = if committed.is_empty() { "empty".to_owned() } else { committed.join(", ") };
             notes.push(format!("  revisions before it in this run were committed: {table} is at {at}"));
         } else if autocommit {
@@ -462,65 +490,66 @@ impl Migrator {
         if notes.is_empty() { None } else { Some(notes.join("\n")) }
     }
 
-    async fn begin(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
+    async fn begin(&mut self) -> Result<(), Error> {
         // SQLite's lock is its write transaction: take it at once.
-        let sql = if conn.dialect() == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
-        exec(conn, sql, "starting a transaction").await?;
-        tx.open = true;
+        let sql = if self.dialect == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+        self.exec(sql, "starting a transaction").await?;
+        self.tx.open = true;
         Ok(())
     }
 
     /// On SQLite, a new transaction may find that another process moved the
     /// version table since the last one; stop rather than run twice.
-    async fn verify_rows(&self, conn: &mut Conn<'_>, expected: &[String]) -> Result<(), Error> {
-        if conn.dialect() != Dialect::Sqlite {
+    async fn verify_rows(&mut self) -> Result<(), Error> {
+        if self.dialect != Dialect::Sqlite {
             return Ok(());
         }
-        let found = sorted(self.read_rows(conn).await?);
-        if found != expected {
+        let found = sorted(self.migrator.read_rows(&mut self.conn).await?);
+        if found != self.tx.rows {
             return Err(Error::ConcurrentChange {
-                table: self.table.display_name(),
-                expected: expected.to_vec(),
+                table: self.migrator.table.display_name(),
+                expected: self.tx.rows.clone(),
                 found,
             });
         }
         Ok(())
     }
 
-    async fn create_tables(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
-        let dialect = conn.dialect();
-        exec(conn, &self.table.create(dialect, true), "creating the version table").await?;
-        exec(conn, &self.table.create_log(dialect), "creating retort's log table").await?;
-        tx.tables_ready = true;
+    async fn create_tables(&mut self) -> Result<(), Error> {
+        let table = &self.migrator.table;
+        self.exec(&table.create(self.dialect, true), "creating the version table").await?;
+        self.exec(&table.create_log(self.dialect), "creating retort's log table").await?;
+        self.tx.tables_ready = true;
         Ok(())
     }
 
     /// Takes the version table from the rows last written to the rows the
     /// steps lead to, each change checked to touch exactly one row, as
     /// Alembic checks its own.
-    async fn write_rows(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
-        if !tx.tables_ready {
-            self.create_tables(conn, tx).await?;
+    async fn write_rows(&mut self) -> Result<(), Error> {
+        if !self.tx.tables_ready {
+            self.create_tables().await?;
         }
-        let dialect = conn.dialect();
-        let table = self.table.display_name();
-        let changes = match tx.steps_unwritten {
-            1 => std::mem::take(&mut tx.first_unwritten),
-            _ => net_changes(&tx.written, &tx.rows),
+        let version_table = &self.migrator.table;
+        let table = version_table.display_name();
+        let changes = match self.tx.steps_unwritten {
+            1 => std::mem::take(&mut self.tx.first_unwritten),
+            _ => net_changes(&self.tx.written, &self.tx.rows),
         };
         for change in changes {
             let (sql, args, action) = match &change {
-                VersionChange::Insert(v) => (self.table.insert(dialect), vec![v.as_str()], None),
+                VersionChange::Insert(v) => (version_table.insert(self.dialect), vec![v.as_str()], None),
                 VersionChange::Update { from, to } => (
-                    self.table.update(dialect),
+                    version_table.update(self.dialect),
                     vec![to.as_str(), from.as_str()],
                     Some(format!("updating '{from}' to '{to}'")),
                 ),
                 VersionChange::Delete(v) => {
-                    (self.table.delete(dialect), vec![v.as_str()], Some(format!("deleting '{v}'")))
+                    (version_table.delete(self.dialect), vec![v.as_str()], Some(format!("deleting '{v}'")))
                 }
             };
-            let found = conn
+            let found = self
+                .conn
                 .execute_with(&sql, &args)
                 .await
                 .map_err(|e| Error::database(format!("changing the version table {table}"), &e))?;
@@ -530,104 +559,73 @@ impl Migrator {
                 return Err(Error::RowCount { action, table: table.clone(), found });
             }
         }
-        tx.written.clone_from(&tx.rows);
-        tx.steps_unwritten = 0;
+        self.tx.written.clone_from(&self.tx.rows);
+        self.tx.steps_unwritten = 0;
         Ok(())
     }
 
-    /// A log row: the version table, the revision, its checksum, which way,
-    /// what became of it, when, how long, and what a failure left.
-    fn log_row(
-        &self,
-        rev: &Revision,
-        upgrade: bool,
-        status: &str,
-        started_at: &str,
-        duration: Duration,
-        detail: &str,
-    ) -> [String; 8] {
-        [
-            self.table.display_name(),
-            rev.id.clone(),
-            rev.checksum_hex(),
-            if upgrade { "upgrade" } else { "downgrade" }.to_owned(),
-            status.to_owned(),
-            started_at.to_owned(),
-            duration.as_millis().to_string(),
-            detail.to_owned(),
-        ]
-    }
-
     /// Writes the buffered log rows, a few hundred to a statement.
-    async fn flush_log(&self, conn: &mut Conn<'_>, tx: &mut Tx<'_>) -> Result<(), Error> {
-        let dialect = conn.dialect();
-        let table = self.table.display_name();
-        // Rows of one direction share the columns that do not change.
-        for same_way in tx.log.chunk_by(|a, b| a.upgrade == b.upgrade) {
-            let (direction, status) =
-                if same_way[0].upgrade { ("upgrade", "applied") } else { ("downgrade", "reverted") };
-            for chunk in same_way.chunks(200) {
+    async fn flush_log(&mut self) -> Result<(), Error> {
+        let table = self.migrator.table.display_name();
+        let log = std::mem::take(&mut self.tx.log);
+        // Rows of one direction and status share the columns that do not
+        // change.
+        for same in log.chunk_by(|a, b| (a.direction, a.status) == (b.direction, b.status)) {
+            let (direction, status) = (same[0].direction.name(), same[0].status.name());
+            for chunk in same.chunks(200) {
                 let mut args = vec![table.clone(), direction.to_owned(), status.to_owned(), String::new()];
                 for row in chunk {
                     let duration = row.duration.as_millis().to_string();
                     args.extend([row.rev.id.clone(), row.rev.checksum_hex(), row.started_at.clone(), duration]);
                 }
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                let sql = self.table.log_upsert(dialect, chunk.len());
-                conn.execute_with(&sql, &args).await.map_err(|e| Error::database("writing retort's log", &e))?;
+                let sql = self.migrator.table.log_upsert(self.dialect, chunk.len());
+                self.conn.execute_with(&sql, &args).await.map_err(|e| Error::database("writing retort's log", &e))?;
             }
         }
-        tx.log.clear();
         Ok(())
     }
 
-    /// Records in retort's log what happened to a revision, at once (MySQL,
-    /// whose markers must survive a failure).
-    #[allow(clippy::too_many_arguments)]
-    async fn write_log(
-        &self,
-        conn: &mut Conn<'_>,
-        rev: &Revision,
-        upgrade: bool,
-        status: &str,
-        started_at: &str,
-        duration: Duration,
-        detail: &str,
-    ) -> Result<(), Error> {
-        let dialect = conn.dialect();
-        let row = self.log_row(rev, upgrade, status, started_at, duration, detail);
+    /// Records `row` in retort's log at once (MySQL, whose markers must
+    /// survive a failure).
+    async fn write_log(&mut self, row: &LogRow<'_>) -> Result<(), Error> {
+        let table = &self.migrator.table;
         let doing = "writing retort's log";
-        conn.execute_with(&self.table.log_delete(dialect), &[&row[0], &row[1]])
+        let name = table.display_name();
+        self.conn
+            .execute_with(&table.log_delete(self.dialect), &[&name, &row.rev.id])
             .await
             .map_err(|e| Error::database(doing, &e))?;
-        let args: Vec<&str> = row.iter().map(String::as_str).collect();
-        conn.execute_with(&self.table.log_insert(dialect), &args).await.map_err(|e| Error::database(doing, &e))?;
+        let (checksum, duration) = (row.rev.checksum_hex(), row.duration.as_millis().to_string());
+        let args = [
+            name.as_str(),
+            &row.rev.id,
+            &checksum,
+            row.direction.name(),
+            row.status.name(),
+            &row.started_at,
+            &duration,
+            &row.detail,
+        ];
+        self.conn.execute_with(&table.log_insert(self.dialect), &args).await.map_err(|e| Error::database(doing, &e))?;
         Ok(())
     }
-}
 
-/// The statements of a revision's section for `dialect`; a revision without
-/// a section for it runs nothing.
-pub(crate) fn statements_of(rev: &Revision, upgrade: bool, dialect: Dialect) -> Vec<Statement> {
-    let section = if upgrade { rev.upgrade_for(dialect) } else { rev.downgrade_for(dialect) };
-    // Sections were split for every dialect they serve when the file was
-    // read, so this cannot fail for a loaded revision.
-    section.and_then(|s| split_statements(&s.sql, dialect, s.line).ok()).unwrap_or_default()
-}
-
-async fn exec(conn: &mut Conn<'_>, sql: &str, doing: &str) -> Result<(), Error> {
-    conn.execute(sql).await.map(|_| ()).map_err(|e| Error::database(doing, &e))
+    async fn exec(&mut self, sql: &str, doing: &str) -> Result<(), Error> {
+        self.conn.execute(sql).await.map(|_| ()).map_err(|e| Error::database(doing, &e))
+    }
 }
 
 /// A database error met while recording a revision whose statements ran
 /// outside a transaction: they stay, and the error says how to record them.
-fn unrecorded(err: Error, rev: Option<&Revision>, finish_with: &str) -> Error {
-    match (err, rev) {
-        (Error::Database { doing, message }, Some(rev)) => Error::Database {
+fn unrecorded(err: Error, revision: Option<RunningRevision<'_, '_>>) -> Error {
+    match (err, revision) {
+        (Error::Database { doing, message }, Some(r)) => Error::Database {
             doing: format!(
-                "{doing} after revision {} ({}) ran outside a transaction: its statements stay applied, but the version table does not record them; check the schema, then `stamp {finish_with}`",
-                rev.id,
-                rev.path.display()
+                "{doing} after revision {} ({}) ran outside a transaction: its statements stay applied, but the version table does not record them; check the schema, then `stamp {}`",
+                r.rev.id,
+                r.rev.path.display(),
+                r.finish_with
             ),
             message,
         },
@@ -655,11 +653,6 @@ fn database_message(err: &sqlx::Error) -> String {
 /// (`max_locks_per_transaction`).
 fn lock_table_full(err: &sqlx::Error) -> bool {
     err.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "53200")
-}
-
-pub(crate) fn unchanged(rows: &[String]) -> Report {
-    let rows = sorted(rows.to_vec());
-    Report { heads_before: rows.clone(), heads_after: rows, ..Report::default() }
 }
 
 fn sorted(mut rows: Vec<String>) -> Vec<String> {

@@ -2,8 +2,8 @@
 //! history, pending, ensure_version, offline SQL; linear chains, several
 //! heads, merges and depends_on; the version table's exact shape.
 
+use retort::Dialect;
 use retort::Migrator;
-use retort::core::Dialect;
 use retort_tests::{Backend, Pool, Rev, TestDb, backends, versions};
 
 fn chain() -> Vec<Rev> {
@@ -257,7 +257,7 @@ fn offline_sql_is_what_a_run_sends() {
     assert!(mysql.contains("DELETE FROM `alembic_version` WHERE version_num = 'aaaa0001';"), "{mysql}");
     // One transaction per revision: BEGIN and COMMIT around each step, the
     // table's creation inside the first.
-    let per_revision = retort::Options { transaction_per_revision: true, ..retort::Options::default() };
+    let per_revision = retort::Options::default().with_transaction_per_revision(true);
     let sql = m.clone().with_options(per_revision).upgrade_sql(Dialect::Postgres, &[], "head").unwrap();
     assert_eq!((sql.matches("BEGIN;").count(), sql.matches("COMMIT;").count()), (4, 4), "{sql}");
     assert!(sql.starts_with("BEGIN;\n\nCREATE TABLE \"alembic_version\""), "{sql}");

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use retort::core::{Revision, load_dir};
+use retort::Revision;
+use retort_core::load_dir;
 use retort_tests::{TestDb, backends};
 
 /// The shop example's revisions.
@@ -41,8 +42,8 @@ fn the_embedded_revisions_equal_the_directory_read_at_run_time() {
     same(OddText::migrator().graph().revisions(), read.revisions());
     assert!(read.revisions()[0].message.contains("r#\"raw\"#, ünïcödé"));
     assert_eq!(read.revisions().len(), 2, "the fixture also holds a file with a byte-order mark and CRLF");
-    assert_eq!(OddText::files_not_embedded(), (Vec::new(), Vec::new()));
-    assert_eq!(Shop::files_not_embedded(), (Vec::new(), Vec::new()));
+    assert_eq!(OddText::files_not_embedded(), retort::Drift::default());
+    assert_eq!(Shop::files_not_embedded(), retort::Drift::default());
 }
 
 #[tokio::test]
@@ -96,7 +97,7 @@ async fn a_start_at_head_reads_the_version_table_and_decodes_nothing() {
 
 #[test]
 fn an_embedded_migrator_knows_its_files_on_disk() {
-    assert_eq!(Shop::migrator().embedded_drift(), Some((Vec::new(), Vec::new())));
+    assert_eq!(Shop::migrator().embedded_drift(), Some(retort::Drift::default()));
     let read_at_run_time = retort::Migrator::from_dir("../examples/shop/alembic/versions").unwrap();
     assert_eq!(read_at_run_time.embedded_drift(), None);
 }

@@ -51,7 +51,7 @@ async fn a_failing_statement_is_named_and_the_run_rolled_back_or_marked() {
                 assert!(partial.contains("statements 1 to 1 of 2"), "{partial}");
                 let log = m.log(pool.db()).await.unwrap();
                 let entry = log.iter().find(|e| e.revision == "cccc0003").unwrap();
-                assert_eq!(entry.status, "failed");
+                assert_eq!(entry.status, retort::Status::Failed);
                 assert!(entry.detail.contains("statements 1 to 1 of 2"), "{}", entry.detail);
                 pool.exec("DROP TABLE t_cccc0003").await;
             }
@@ -75,7 +75,7 @@ async fn a_failing_statement_is_named_and_the_run_rolled_back_or_marked() {
             .unwrap();
         assert_eq!(report.heads_after, ["cccc0003"]);
         let log = m.log(pool.db()).await.unwrap();
-        assert!(log.iter().all(|e| e.status == "applied"), "{log:?}");
+        assert!(log.iter().all(|e| e.status == retort::Status::Applied), "{log:?}");
         pool.close().await;
         db.drop_db().await;
     }
@@ -92,7 +92,7 @@ async fn a_database_ahead_of_the_binary_fails_with_alembics_words_unless_allowed
         let err = m.upgrade(pool.db(), "head").await.unwrap_err().to_string();
         assert!(err.starts_with("Can't locate revision identified by 'ffff0009'"), "{backend:?}: {err}");
         assert!(err.contains("older than the database"), "{err}");
-        let lenient = m.clone().with_options(Options { allow_database_ahead: true, ..Options::default() });
+        let lenient = m.clone().with_options(Options::default().with_allow_database_ahead(true));
         let report = lenient.upgrade(pool.db(), "head").await.unwrap();
         assert_eq!(report.database_ahead, ["ffff0009"]);
         assert!(lenient.pending(pool.db()).await.unwrap().is_empty(), "a readiness probe stays ready");
@@ -117,7 +117,10 @@ async fn a_python_revision_stops_the_run_before_any_step() {
         let pool = db.pool().await;
         let m = Migrator::from_dir(&dir).unwrap();
         let err = m.upgrade(pool.db(), "head").await.unwrap_err();
-        assert!(matches!(&err, Error::PythonRevision(revs) if revs[0].0 == "bbbb0002"), "{err:?}");
+        assert!(
+            matches!(&err, Error::NotRunnable(retort::NotRunnable::Python(revs)) if revs[0].0 == "bbbb0002"),
+            "{err:?}"
+        );
         assert!(!pool.has_table("t_aaaa0001").await, "{backend:?}: refused before any step");
         // Stamping through it works, and so does running around it.
         m.stamp(pool.db(), &["bbbb0002"], false).await.unwrap();

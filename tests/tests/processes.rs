@@ -135,7 +135,7 @@ async fn a_lock_held_too_long_is_a_clear_timeout() {
         let holder = db.pool_with(1).await;
         let m = Migrator::from_dir(versions(&[Rev::table("aaaa0001", &[])]))
             .unwrap()
-            .with_options(Options { lock_timeout: Duration::from_secs(1), ..Options::default() });
+            .with_options(Options::default().with_lock_timeout(Duration::from_secs(1)));
         let table = m.version_table().clone();
         match backend {
             Backend::Postgres => holder.exec(&format!("SELECT pg_advisory_lock({})", table.lock_key())).await,
@@ -192,7 +192,7 @@ async fn a_cancelled_run_releases_its_lock_and_its_transaction() {
             assert!(err.contains("an earlier run of bbbb0002 did not finish either"), "{err}");
             assert_eq!(pool.versions("alembic_version").await, ["aaaa0001"]);
             let log = m.log(pool.db()).await.unwrap();
-            assert!(log.iter().any(|e| e.revision == "bbbb0002" && e.status == "failed"), "{log:?}");
+            assert!(log.iter().any(|e| e.revision == "bbbb0002" && e.status == retort::Status::Failed), "{log:?}");
         } else {
             assert_eq!(rerun.unwrap().heads_after, ["bbbb0002"], "{backend:?}");
         }

@@ -85,7 +85,7 @@ async fn one_transaction_per_revision_keeps_the_revisions_before_a_failure() {
             Rev::table("bbbb0002", &["aaaa0001"]),
             Rev::sql("cccc0003", &["bbbb0002"], "INSERT INTO nowhere VALUES (1);", "SELECT 1;"),
         ];
-        let per_revision = Options { transaction_per_revision: true, ..Options::default() };
+        let per_revision = Options::default().with_transaction_per_revision(true);
         let m = Migrator::from_dir(versions(&revs)).unwrap().with_options(per_revision);
         let err = m.upgrade(pool.db(), "head").await.unwrap_err().to_string();
         assert!(err.contains("cccc0003"), "{err}");
@@ -193,9 +193,7 @@ async fn a_run_in_one_transaction_writes_only_its_net_change_to_the_version_tabl
     // One transaction per revision: each commits its own changes, as
     // Alembic writes them (a merge deletes one parent's row and updates the
     // last parent's).
-    let m = Migrator::from_dir(&dir)
-        .unwrap()
-        .with_options(Options { transaction_per_revision: true, ..Options::default() });
+    let m = Migrator::from_dir(&dir).unwrap().with_options(Options::default().with_transaction_per_revision(true));
     m.upgrade(pool.db(), "bbbb0002").await.unwrap();
     m.upgrade(pool.db(), "head").await.unwrap();
     assert_eq!(

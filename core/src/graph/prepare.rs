@@ -4,18 +4,16 @@
 use std::path::PathBuf;
 
 use super::RevisionGraph;
-use super::plan::{Plan, Step};
+use super::plan::Plan;
 use crate::revision::{Dialect, Direction, Revision};
 use crate::split::{SplitError, Statement};
 
-/// One step of a [`Plan`] with what it runs on a dialect.
+/// What one step of a [`Plan`] runs on a dialect.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct PreparedStep<'a> {
-    /// The step of the plan.
-    pub step: &'a Step,
+pub struct PreparedStep<'g> {
     /// The revision whose SQL it runs and which way; `None` for a stamp.
-    pub revision: Option<(&'a Revision, Direction)>,
+    pub revision: Option<(&'g Revision, Direction)>,
     /// The statements it sends, in order (none for a stamp, or for a
     /// revision without a section for the dialect).
     pub statements: Vec<Statement>,
@@ -66,11 +64,11 @@ pub enum NotRunnable {
 }
 
 impl RevisionGraph {
-    /// Each step of `plan` with its revision and statements on `dialect`,
-    /// or why the plan cannot run there: Alembic `.py` bodies (all of them
-    /// named), a downgrade without SQL for the dialect, SQL that cannot be
-    /// split. Nothing of a refused plan may run.
-    pub fn prepare<'a>(&'a self, plan: &'a Plan, dialect: Dialect) -> Result<Vec<PreparedStep<'a>>, NotRunnable> {
+    /// What each step of `plan` runs on `dialect` (one entry per step, in
+    /// order), or why the plan cannot run there: Alembic `.py` bodies (all
+    /// of them named), a downgrade without SQL for the dialect, SQL that
+    /// cannot be split. Nothing of a refused plan may run.
+    pub fn prepare(&self, plan: &Plan, dialect: Dialect) -> Result<Vec<PreparedStep<'_>>, NotRunnable> {
         let mut python = Vec::new();
         let mut prepared = Vec::with_capacity(plan.steps.len());
         for step in &plan.steps {
@@ -95,7 +93,7 @@ impl RevisionGraph {
                     error,
                 })?;
             }
-            prepared.push(PreparedStep { step, revision, statements });
+            prepared.push(PreparedStep { revision, statements });
         }
         if python.is_empty() { Ok(prepared) } else { Err(NotRunnable::Python(python)) }
     }

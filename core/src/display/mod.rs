@@ -2,6 +2,12 @@
 //! (`37e1cb6de47f -> 2d970929c35a (head), Adding offers`) and the verbose
 //! entry of `show` and `-v`, line for line as Alembic prints them.
 
+#[cfg(feature = "json")]
+mod json;
+
+#[cfg(feature = "json")]
+pub use json::RevisionSummary;
+
 use crate::graph::RevisionGraph;
 use crate::revision::Revision;
 
