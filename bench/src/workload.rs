@@ -105,7 +105,7 @@ mod tests {
         let graph = retort_core::load_dir(&dir.join("versions")).unwrap();
         assert_eq!(graph.len(), 30);
         assert_eq!(graph.heads(), [format!("{:012x}", 29)]);
-        let plan = graph.plan_upgrade(&[] as &[&str], "head").unwrap();
+        let plan = graph.plan_upgrade(retort_core::AT_BASE, "head").unwrap();
         assert_eq!(plan.revision_ids().len(), 30);
         assert_eq!(graph.get(&format!("{:012x}", 1)).unwrap().upgrade[0].sql.trim(), format!("{};", statements(1).0));
         std::fs::remove_dir_all(&dir).unwrap();

@@ -52,3 +52,17 @@ fn several_heads_are_a_warning_with_status_1() {
     assert_eq!(code, 1);
     assert!(stderr.contains("warning: Multiple head revisions are present: aaaa0001, bbbb0002"), "{stderr}");
 }
+
+#[test]
+fn an_empty_directory_is_a_warning_with_status_1() {
+    let dir = std::env::temp_dir().join(format!("retort-cli-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, stdout, stderr) = retort(&["--dir", dir.to_str().unwrap(), "check"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("warning: the versions directory '") && stderr.contains("' holds no revision files"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("0 revisions"), "{stdout}");
+}

@@ -78,13 +78,13 @@ fn main() {
         };
         let revisions = parse();
         let graph = RevisionGraph::new(revisions.clone()).unwrap_or_else(|p| panic!("{p}"));
-        let up = graph.plan_upgrade(&[] as &[&str], "heads").unwrap();
+        let up = graph.plan_upgrade(retort_core::AT_BASE, "heads").unwrap();
         assert_eq!(up.revision_ids().len(), n);
         let heads = up.heads_after();
 
         let t_parse = measure(parse);
         let t_validate = measure(|| RevisionGraph::new(revisions.clone()).unwrap());
-        let t_up = measure(|| graph.plan_upgrade(&[] as &[&str], "heads").unwrap());
+        let t_up = measure(|| graph.plan_upgrade(retort_core::AT_BASE, "heads").unwrap());
         let t_down = measure(|| graph.plan_downgrade(&heads, "base").unwrap());
         let t_history = measure(|| graph.history(None).unwrap().len());
         let total = t_parse + t_validate + t_up + t_down;

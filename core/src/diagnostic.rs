@@ -90,6 +90,12 @@ impl Diagnostic {
         self
     }
 
+    /// The same problem as an error (a warning the caller refuses).
+    pub fn into_error(mut self) -> Self {
+        self.severity = Severity::Error;
+        self
+    }
+
     /// True for [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
@@ -196,6 +202,19 @@ impl Diagnostics {
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// Adds the source line to each problem at a line of a file that lacks
+    /// it, from the file's text as `text_of` gives it (`None`: no line).
+    pub fn add_sources<'t>(&mut self, mut text_of: impl FnMut(&Path) -> Option<std::borrow::Cow<'t, str>>) {
+        for item in &mut self.items {
+            if let (Some(path), Some(line), None) = (&item.path, item.line, &item.source_line)
+                && line > 0
+                && let Some(text) = text_of(path)
+            {
+                item.source_line = text.lines().nth(line as usize - 1).map(str::to_owned);
+            }
+        }
     }
 
     /// Sorts the problems by file, then line, so that output is stable.

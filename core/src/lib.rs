@@ -12,7 +12,7 @@
 //! let (revision, problems) = parse_sql_revision(Path::new("versions/1975ea83b712_create_customers.sql"), text);
 //! assert!(problems.is_empty());
 //! let graph = RevisionGraph::new(vec![revision.unwrap()]).unwrap();
-//! let plan = graph.plan_upgrade(&[] as &[&str], "head").unwrap();
+//! let plan = graph.plan_upgrade(retort_core::AT_BASE, "head").unwrap();
 //! assert_eq!(plan.revision_ids(), ["1975ea83b712"]);
 //! assert_eq!(plan.heads_after(), ["1975ea83b712"]);
 //! ```
@@ -32,6 +32,10 @@ pub mod revision;
 mod split;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+
+/// The version table's rows of a database at base (none), for the `current`
+/// argument of the planning functions: `graph.plan_upgrade(AT_BASE, "head")`.
+pub const AT_BASE: &[&str] = &[];
 pub use display::LineFormat;
 #[cfg(feature = "json")]
 pub use display::RevisionSummary;

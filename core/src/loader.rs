@@ -80,50 +80,119 @@ pub fn revision_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     Ok(files)
 }
 
-/// Reads and parses every revision file of `dir`, in load order, with every
-/// problem found in them.
-pub fn read_dir(dir: &Path) -> (Vec<Revision>, Diagnostics, bool) {
-    let mut problems = Diagnostics::new();
-    let files = match revision_files(dir) {
-        Ok(files) => files,
-        Err(problem) => {
-            problems.push(problem);
-            return (Vec::new(), problems, true);
-        }
-    };
-    let mut revisions = Vec::with_capacity(files.len());
-    let mut incomplete = false;
-    for path in files {
-        let text = match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(_) => {
-                    problems
-                        .push(Diagnostic::error("the file is not UTF-8 text").in_file(&path).help("save it as UTF-8"));
-                    incomplete = true;
-                    continue;
-                }
-            },
-            Err(err) => {
-                problems.push(
-                    Diagnostic::error(format!("cannot read the file: {err}"))
-                        .in_file(&path)
-                        .help("check its permissions"),
-                );
-                incomplete = true;
-                continue;
+/// One revision file of a versions directory, as it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FileRead {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text; `None` when it could not be read or is not UTF-8.
+    pub text: Option<String>,
+    /// True when a revision came out of it (false for a file whose header
+    /// could not be parsed, or could not be read).
+    pub parsed: bool,
+}
+
+/// A versions directory read once: every revision file with its text, the
+/// revisions parsed from them and every problem in them, and the graph
+/// when they validate. The macro, the runtime and the command line all
+/// start here.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct LoadedDir {
+    /// Every revision file, in load order (by name); those `parsed` are,
+    /// in the same order, the graph's revisions.
+    pub files: Vec<FileRead>,
+    /// The validated graph, or every problem in the files and the graph,
+    /// sorted by file and line.
+    pub graph: Result<RevisionGraph, Diagnostics>,
+}
+
+impl LoadedDir {
+    /// Reads, parses and validates the revision files of `dir`. A file that
+    /// cannot be read or parsed hides only the graph errors it might
+    /// explain (links to an id its name holds); every other problem is
+    /// reported with it.
+    pub fn read(dir: &Path) -> LoadedDir {
+        let paths = match revision_files(dir) {
+            Ok(paths) => paths,
+            Err(problem) => {
+                let mut problems = Diagnostics::new();
+                problems.push(problem);
+                return LoadedDir { files: Vec::new(), graph: Err(problems) };
             }
         };
-        let (revision, found) = parse_revision_file(&path, &text);
-        let failed = found.iter().any(Diagnostic::is_error);
-        problems.extend(found);
-        match revision {
-            Some(revision) => revisions.push(revision),
-            None if failed => incomplete = true,
-            None => {}
+        let mut problems = Diagnostics::new();
+        let mut revisions = Vec::with_capacity(paths.len());
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            let text = match std::fs::read(&path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => Some(text),
+                    Err(_) => {
+                        problems.push(
+                            Diagnostic::error("the file is not UTF-8 text").in_file(&path).help("save it as UTF-8"),
+                        );
+                        None
+                    }
+                },
+                Err(err) => {
+                    problems.push(
+                        Diagnostic::error(format!("cannot read the file: {err}"))
+                            .in_file(&path)
+                            .help("check its permissions"),
+                    );
+                    None
+                }
+            };
+            let mut parsed = false;
+            if let Some(text) = &text {
+                let (revision, found) = parse_revision_file(&path, text);
+                problems.extend(found);
+                if let Some(revision) = revision {
+                    revisions.push(revision);
+                    parsed = true;
+                }
+            }
+            files.push(FileRead { path, text, parsed });
+        }
+        let unreadable: Vec<PathBuf> = files.iter().filter(|f| !f.parsed).map(|f| f.path.clone()).collect();
+        let graph = match RevisionGraph::build(revisions, &unreadable) {
+            Ok(graph) if !problems.has_errors() => Ok(graph),
+            Ok(_) => Err(problems),
+            Err(graph_problems) => {
+                problems.extend(graph_problems);
+                Err(problems)
+            }
+        };
+        let mut loaded = LoadedDir { files, graph };
+        loaded.add_sources();
+        loaded
+    }
+
+    /// Source lines for the graph's problems and warnings, from the texts
+    /// read (the files are not read again).
+    fn add_sources(&mut self) {
+        let files = &self.files;
+        let text_of = |path: &Path| {
+            files.iter().find(|f| f.path == path).and_then(|f| f.text.as_deref()).map(std::borrow::Cow::Borrowed)
+        };
+        match &mut self.graph {
+            Ok(graph) => graph.warnings_mut().add_sources(text_of),
+            Err(problems) => {
+                problems.add_sources(text_of);
+                problems.sort();
+            }
         }
     }
-    (revisions, problems, incomplete)
+}
+
+/// The problem of a directory that holds no revision files, where one
+/// was expected (the macro; `check` counts 0 revisions).
+pub fn empty_directory(dir: &Path) -> Diagnostic {
+    Diagnostic::error(format!("the versions directory '{}' holds no revision files", dir.display())).help(
+        "create the first with `retort revision -m \"…\"`, or point the attribute (or --dir) at the directory that holds them",
+    )
 }
 
 /// Reads a versions directory and validates its graph: the whole pipeline
@@ -137,20 +206,5 @@ pub fn read_dir(dir: &Path) -> (Vec<Revision>, Diagnostics, bool) {
 /// println!("heads: {:?}", graph.heads());
 /// ```
 pub fn load_dir(dir: &Path) -> Result<RevisionGraph, Diagnostics> {
-    let (revisions, mut problems, incomplete) = read_dir(dir);
-    if revisions.is_empty() && problems.has_errors() {
-        return Err(problems);
-    }
-    match RevisionGraph::build(revisions, incomplete) {
-        Ok(graph) if !problems.has_errors() => Ok(graph),
-        Ok(_) => {
-            problems.sort();
-            Err(problems)
-        }
-        Err(graph_problems) => {
-            problems.extend(graph_problems);
-            problems.sort();
-            Err(problems)
-        }
-    }
+    LoadedDir::read(dir).graph
 }

@@ -270,7 +270,7 @@ fn retort_plans_exactly_as_alembic_does() {
         // from empty to any revision leaves it.
         let mut states: Vec<Vec<String>> = vec![Vec::new()];
         for target in generated.revisions.iter().map(|r| r.id.as_str()).chain(["heads"]) {
-            if let Ok(plan) = graph.plan_upgrade(&[] as &[&str], target) {
+            if let Ok(plan) = graph.plan_upgrade(retort_core::AT_BASE, target) {
                 let heads = plan.heads_after();
                 if !states.contains(&heads) {
                     states.push(heads);

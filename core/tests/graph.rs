@@ -158,27 +158,27 @@ fn prefixes_resolve_when_unique_and_four_characters_long() {
         rev("ae10ffff0000", &["ae1027a6acf"]),
         rev("1975ea83b712", &["ae10ffff0000"]),
     ]);
-    let plan = g.plan_upgrade(&[] as &[&str], "1975").unwrap();
+    let plan = g.plan_upgrade(retort_core::AT_BASE, "1975").unwrap();
     assert_eq!(plan.revision_ids(), ["ae1027a6acf", "ae10ffff0000", "1975ea83b712"]);
-    match g.plan_upgrade(&[] as &[&str], "ae10").unwrap_err() {
+    match g.plan_upgrade(retort_core::AT_BASE, "ae10").unwrap_err() {
         RevisionError::AmbiguousPrefix { candidates, .. } => assert_eq!(candidates, ["ae1027a6acf", "ae10ffff0000"]),
         other => panic!("{other:?}"),
     }
-    let err = g.plan_upgrade(&[] as &[&str], "ae1").unwrap_err().to_string();
+    let err = g.plan_upgrade(retort_core::AT_BASE, "ae1").unwrap_err().to_string();
     assert!(
         err.starts_with("Can't locate revision identified by 'ae1'; please ensure at least four characters"),
         "{err}"
     );
-    let err = g.plan_upgrade(&[] as &[&str], "ffff0").unwrap_err().to_string();
+    let err = g.plan_upgrade(retort_core::AT_BASE, "ffff0").unwrap_err().to_string();
     assert!(err.starts_with("Can't locate revision identified by 'ffff0'"), "{err}");
 }
 
 #[test]
 fn head_with_several_heads_is_alembics_error() {
     let g = graph(vec![rev("aaaa01", &[]), rev("bbbb02", &["aaaa01"]), rev("cccc03", &["aaaa01"])]);
-    let err = g.plan_upgrade(&[] as &[&str], "head").unwrap_err();
+    let err = g.plan_upgrade(retort_core::AT_BASE, "head").unwrap_err();
     assert!(err.to_string().starts_with("Multiple head revisions are present for given argument 'head'"), "{err}");
-    assert_eq!(g.plan_upgrade(&[] as &[&str], "heads").unwrap().revision_ids().len(), 3);
+    assert_eq!(g.plan_upgrade(retort_core::AT_BASE, "heads").unwrap().revision_ids().len(), 3);
 }
 
 #[test]
@@ -189,15 +189,18 @@ fn label_at_head_and_base_select_a_branch() {
         rev("cccc03", &["aaaa01"]).with_branch_labels(["right"]),
         rev("dddd04", &["cccc03"]),
     ]);
-    assert_eq!(g.plan_upgrade(&[] as &[&str], "right@head").unwrap().revision_ids(), ["aaaa01", "cccc03", "dddd04"]);
-    assert_eq!(g.plan_upgrade(&[] as &[&str], "left@head").unwrap().revision_ids(), ["aaaa01", "bbbb02"]);
+    assert_eq!(
+        g.plan_upgrade(retort_core::AT_BASE, "right@head").unwrap().revision_ids(),
+        ["aaaa01", "cccc03", "dddd04"]
+    );
+    assert_eq!(g.plan_upgrade(retort_core::AT_BASE, "left@head").unwrap().revision_ids(), ["aaaa01", "bbbb02"]);
     // As in Alembic, `label@base` of branches that share their base is that
     // base: everything above it goes.
     let plan = g.plan_downgrade(&["bbbb02", "dddd04"], "right@base").unwrap();
     assert_eq!(plan.revision_ids(), ["bbbb02", "dddd04", "cccc03", "aaaa01"]);
-    let err = g.plan_upgrade(&[] as &[&str], "left@dddd04").unwrap_err();
+    let err = g.plan_upgrade(retort_core::AT_BASE, "left@dddd04").unwrap_err();
     assert_eq!(err.to_string(), "Revision dddd04 is not a member of branch 'left'");
-    let err = g.plan_upgrade(&[] as &[&str], "middle@head").unwrap_err();
+    let err = g.plan_upgrade(retort_core::AT_BASE, "middle@head").unwrap_err();
     assert!(err.to_string().starts_with("Can't locate revision identified by 'middle'"), "{err}");
 }
 
@@ -223,21 +226,21 @@ fn relative_identifiers_walk_the_graph() {
         rev("dddd04", &["cccc03"]),
     ]);
     assert_eq!(g.plan_upgrade(&["aaaa01"], "+2").unwrap().revision_ids(), ["bbbb02", "cccc03"]);
-    assert_eq!(g.plan_upgrade(&[] as &[&str], "aaaa01+1").unwrap().revision_ids(), ["aaaa01", "bbbb02"]);
-    assert_eq!(g.plan_upgrade(&[] as &[&str], "head-1").unwrap().revision_ids(), ["aaaa01", "bbbb02", "cccc03"]);
+    assert_eq!(g.plan_upgrade(retort_core::AT_BASE, "aaaa01+1").unwrap().revision_ids(), ["aaaa01", "bbbb02"]);
+    assert_eq!(g.plan_upgrade(retort_core::AT_BASE, "head-1").unwrap().revision_ids(), ["aaaa01", "bbbb02", "cccc03"]);
     assert_eq!(g.plan_downgrade(&["dddd04"], "-2").unwrap().revision_ids(), ["dddd04", "cccc03"]);
     assert_eq!(g.plan_downgrade(&["dddd04"], "dddd04-3").unwrap().heads_after(), ["aaaa01"]);
     let err = g.plan_upgrade(&["cccc03"], "+5").unwrap_err().to_string();
     assert!(err.starts_with("Relative revision +5 didn't produce 5 migrations"), "{err}");
     // Alembic fails with an AssertionError here; retort says what happened.
-    let err = g.plan_upgrade(&[] as &[&str], "cccc03+3").unwrap_err().to_string();
+    let err = g.plan_upgrade(retort_core::AT_BASE, "cccc03+3").unwrap_err().to_string();
     assert!(err.starts_with("Relative revision"), "{err}");
 }
 
 #[test]
 fn a_walk_through_a_branch_point_is_ambiguous() {
     let g = graph(vec![rev("aaaa01", &[]), rev("bbbb02", &["aaaa01"]), rev("cccc03", &["aaaa01"])]);
-    let err = g.plan_upgrade(&[] as &[&str], "aaaa01+1").unwrap_err().to_string();
+    let err = g.plan_upgrade(retort_core::AT_BASE, "aaaa01+1").unwrap_err().to_string();
     assert!(err.starts_with("Ambiguous walk from aaaa01"), "{err}");
 }
 

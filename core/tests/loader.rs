@@ -25,7 +25,7 @@ fn sql_and_python_revisions_join_one_graph_and_everything_else_is_ignored() {
     assert!(!index.transactional);
     assert!(index.upgrade_for(Dialect::Postgres).unwrap().sql.contains("CONCURRENTLY"));
     assert!(!index.upgrade_for(Dialect::Sqlite).unwrap().sql.contains("CONCURRENTLY"));
-    let plan = graph.plan_upgrade(&[] as &[&str], "head").unwrap();
+    let plan = graph.plan_upgrade(retort_core::AT_BASE, "head").unwrap();
     assert_eq!(plan.revision_ids(), ["1975ea83b712", "3dda56f1c4c6", "ae1027a6acf0"]);
 }
 
@@ -44,7 +44,7 @@ fn an_empty_directory_is_an_empty_graph() {
     std::fs::create_dir_all(&dir).unwrap();
     let graph = load_dir(&dir).unwrap();
     assert!(graph.is_empty());
-    assert!(graph.plan_upgrade(&[] as &[&str], "heads").unwrap().is_empty());
+    assert!(graph.plan_upgrade(retort_core::AT_BASE, "heads").unwrap().is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -115,7 +115,7 @@ proptest! {
     #[test]
     fn upgrading_to_heads_then_downgrading_to_base_empties_the_table(seed in any::<u64>(), size in 1usize..40) {
         let graph = build(seed, size);
-        let up = match graph.plan_upgrade(&[] as &[&str], "heads") {
+        let up = match graph.plan_upgrade(retort_core::AT_BASE, "heads") {
             // Alembic fails here too (a KeyError); the graph is warned about.
             Err(RevisionError::RedundantParent { .. }) => return Ok(()),
             other => other.unwrap(),
@@ -128,7 +128,7 @@ proptest! {
         prop_assert_eq!(up.heads_after(), real_heads);
         // The embedded fast path at head: these rows need nothing more.
         prop_assert!(graph.plan_upgrade(&up.heads_after(), "heads").unwrap().is_empty());
-        if let Ok(head) = graph.plan_upgrade(&[] as &[&str], "head") {
+        if let Ok(head) = graph.plan_upgrade(retort_core::AT_BASE, "head") {
             prop_assert!(graph.plan_upgrade(&head.heads_after(), "head").unwrap().is_empty());
         }
         let down = graph.plan_downgrade(&up.heads_after(), "base").unwrap();
@@ -143,7 +143,7 @@ proptest! {
         let graph = build(seed, size);
         let ids: Vec<String> = graph.revisions().iter().map(|r| r.id.clone()).collect();
         let first = &ids[(pick % ids.len() as u64) as usize];
-        let up = match graph.plan_upgrade(&[] as &[&str], first) {
+        let up = match graph.plan_upgrade(retort_core::AT_BASE, first) {
             Err(RevisionError::RedundantParent { .. }) => return Ok(()),
             other => other.unwrap(),
         };
@@ -166,8 +166,8 @@ proptest! {
     fn the_same_graph_always_gives_the_same_plan(seed in any::<u64>(), size in 1usize..30) {
         let a = build(seed, size);
         let b = build(seed, size);
-        prop_assert_eq!(a.plan_upgrade(&[] as &[&str], "heads"), b.plan_upgrade(&[] as &[&str], "heads"));
-        let up = match a.plan_upgrade(&[] as &[&str], "heads") {
+        prop_assert_eq!(a.plan_upgrade(retort_core::AT_BASE, "heads"), b.plan_upgrade(retort_core::AT_BASE, "heads"));
+        let up = match a.plan_upgrade(retort_core::AT_BASE, "heads") {
             Err(RevisionError::RedundantParent { .. }) => return Ok(()),
             other => other.unwrap(),
         };
@@ -179,7 +179,7 @@ proptest! {
     #[test]
     fn stamping_heads_then_base_round_trips(seed in any::<u64>(), size in 1usize..30) {
         let graph = build(seed, size);
-        let stamped = graph.plan_stamp(&[] as &[&str], &["heads"], false).unwrap();
+        let stamped = graph.plan_stamp(retort_core::AT_BASE, &["heads"], false).unwrap();
         let mut real_heads = graph.real_heads();
         real_heads.sort();
         prop_assert_eq!(stamped.heads_after(), real_heads);

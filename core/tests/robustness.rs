@@ -153,7 +153,7 @@ proptest! {
         let ids: Vec<String> = graph.revisions().iter().map(|r| r.id.clone()).collect();
         let mut targets: Vec<String> = IDENTIFIERS.iter().map(|s| s.to_string()).collect();
         targets.extend(ids.iter().take(3).flat_map(|id| [format!("{id}+1"), format!("{id}-2"), id[..5].to_owned()]));
-        let current = graph.plan_upgrade(&[] as &[&str], &ids[ids.len() / 2]).map(|p| p.heads_after()).unwrap_or_default();
+        let current = graph.plan_upgrade(retort_core::AT_BASE, &ids[ids.len() / 2]).map(|p| p.heads_after()).unwrap_or_default();
         for target in &targets {
             let _ = graph.plan_upgrade(&current, target);
             let _ = graph.plan_downgrade(&current, target);

@@ -1,109 +1,131 @@
-//! Read → validate (both in retort-core) → expand: the revisions become
-//! static data, or every problem becomes a compile error at the attribute.
+//! The expansion of `#[migrations]`, in phases: check the item and the
+//! options, read the directory (once, in retort-core), validate the graph
+//! (in retort-core), embed the revisions and generate the struct's API.
+//! Every phase adds its errors to one list; on any error the one fallback
+//! keeps the struct, with its API over no revisions, so that one bad file
+//! is one error and not a cascade at every use.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
-use retort_core::{Diagnostic, Revision, RevisionGraph};
+use retort_core::loader::{FileRead, LoadedDir};
+use retort_core::{Diagnostic, RevisionGraph};
 use syn::{DeriveInput, LitStr};
 
 use crate::args::Args;
 
+/// Errors collected across phases.
+type Errors = Vec<syn::Error>;
+
 /// The whole expansion of `#[migrations]` on `item`.
 pub fn expand(args: &Args, item: &DeriveInput) -> TokenStream {
     let krate = match &args.krate {
-        Some(path) => match path.parse::<syn::Path>() {
-            Ok(path) => quote!(#path),
-            Err(err) => {
-                let mut out = err.to_compile_error();
-                out.extend(skeleton(item, &quote!(::retort)));
-                return out;
-            }
-        },
-        None => quote!(::retort),
+        Some(path) => path.parse::<syn::Path>().map(|path| quote!(#path)),
+        None => Ok(quote!(::retort)),
     };
-    if !item.generics.params.is_empty() || !matches!(item.data, syn::Data::Struct(_)) {
-        let err = syn::Error::new_spanned(
-            &item.ident,
-            "#[retort::migrations] goes on a plain struct: `pub struct Migrations;`",
-        );
-        let mut out = err.to_compile_error();
-        // Keep the item (and, without generics, its API) so that its uses
-        // do not add errors of their own.
-        if item.generics.params.is_empty() {
-            out.extend(skeleton(item, &krate));
-        } else {
-            out.extend(quote!(#item));
-        }
-        return out;
+    let result = match &krate {
+        Ok(krate) => try_expand(args, item, krate),
+        Err(err) => Err(vec![err.clone()]),
+    };
+    match result {
+        Ok(tokens) => tokens,
+        Err(errors) => fallback(item, krate.as_ref().unwrap_or(&quote!(::retort)), &errors),
     }
-    let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
-        let err = syn::Error::new(args.dir.span(), "CARGO_MANIFEST_DIR is not set: build with cargo");
-        return err.to_compile_error();
-    };
-    let dir = manifest_dir.join(args.dir.value());
-    let started = std::time::Instant::now();
-    let mut errors: Vec<syn::Error> = Vec::new();
-    let error = |message: String| syn::Error::new(args.dir.span(), message);
+}
 
-    let graph = match retort_core::load_dir(&dir) {
-        Ok(graph) => Some(graph),
-        Err(problems) => {
-            for problem in problems.errors() {
-                errors.push(error(render(problem, &manifest_dir)));
-            }
-            None
-        }
-    };
+/// The phases, each adding to the errors; generation only when there are
+/// none.
+fn try_expand(args: &Args, item: &DeriveInput, krate: &TokenStream) -> Result<TokenStream, Errors> {
+    let started = Instant::now();
+    let mut errors = check_item(item);
+    errors.extend(check_options(args));
+    let source = Source::read(args)?;
     let loaded = started.elapsed();
-    let files = retort_core::loader::revision_files(&dir).unwrap_or_default();
-    if let Some(graph) = &graph {
-        if graph.is_empty() {
-            errors.push(error(format!(
-                "the versions directory '{}' holds no revision files\n  = help: create the first with `retort revision -m \"…\"`, or point the attribute at the directory that holds them",
-                args.dir.value()
-            )));
+    let graph = match validate(args, &source) {
+        Ok(graph) => graph,
+        Err(found) => {
+            errors.extend(found);
+            return Err(errors);
         }
-        let heads = graph.heads();
-        if heads.len() > 1 && !args.allow_multiple_heads {
-            errors.push(error(format!(
-                "Multiple head revisions are present: {}\n  = help: merge them with `retort merge -m \"merge heads\" heads`, or allow them with #[retort::migrations(\"{}\", allow_multiple_heads)]",
-                heads.join(", "),
-                args.dir.value()
-            )));
-        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
     }
-    for (name, value) in [("version_table", &args.version_table), ("version_table_schema", &args.version_table_schema)]
-    {
-        if let Some(value) = value
-            && value.value().trim().is_empty()
-        {
-            errors.push(syn::Error::new(value.span(), format!("`{name}` must not be empty")));
-        }
+    let embedded = embed(args, graph, &source).map_err(|err| vec![err])?;
+    let tokens = generate(args, item, krate, &source, graph, embedded);
+    if std::env::var_os("RETORT_MACRO_TIMING").is_some() {
+        report_timing(args, graph.len(), started.elapsed(), loaded);
+    }
+    Ok(tokens)
+}
+
+/// The item must be a plain struct.
+fn check_item(item: &DeriveInput) -> Errors {
+    if item.generics.params.is_empty() && matches!(item.data, syn::Data::Struct(_)) {
+        return Vec::new();
+    }
+    vec![syn::Error::new_spanned(&item.ident, "#[retort::migrations] goes on a plain struct: `pub struct Migrations;`")]
+}
+
+/// Option values that parse but cannot be used.
+fn check_options(args: &Args) -> Errors {
+    [("version_table", &args.version_table), ("version_table_schema", &args.version_table_schema)]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let value = value.as_ref()?;
+            value
+                .value()
+                .trim()
+                .is_empty()
+                .then(|| syn::Error::new(value.span(), format!("`{name}` must not be empty")))
+        })
+        .collect()
+}
+
+/// The versions directory, read once.
+struct Source {
+    /// The crate's folder, which paths in messages are relative to.
+    manifest_dir: PathBuf,
+    /// The versions directory, absolute.
+    dir: PathBuf,
+    loaded: LoadedDir,
+}
+
+impl Source {
+    fn read(args: &Args) -> Result<Source, Errors> {
+        let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
+            return Err(vec![syn::Error::new(args.dir.span(), "CARGO_MANIFEST_DIR is not set: build with cargo")]);
+        };
+        let dir = manifest_dir.join(args.dir.value());
+        let loaded = LoadedDir::read(&dir);
+        Ok(Source { manifest_dir, dir, loaded })
     }
 
-    let mut out = TokenStream::new();
-    for err in &errors {
-        out.extend(err.to_compile_error());
+    /// A problem as the compiler shows it, at the directory's literal, with
+    /// paths relative to the crate.
+    fn error(&self, args: &Args, problem: &Diagnostic) -> syn::Error {
+        let prefix = format!("{}/", self.manifest_dir.display());
+        syn::Error::new(args.dir.span(), problem.to_string().replace(&prefix, ""))
     }
-    // Without a valid graph, a typed skeleton: the same API over nothing, so
-    // that one bad file is one error, not a cascade at every use of the struct.
-    let valid = graph.as_ref().filter(|_| errors.is_empty());
-    let files = if valid.is_some() { files } else { Vec::new() };
-    out.extend(generate(args, item, &krate, &manifest_dir, &dir, valid, &files));
-    let revisions = valid.map_or(&[][..], RevisionGraph::revisions);
-    if std::env::var_os("RETORT_MACRO_TIMING").is_some() {
-        // For the compile-cost benchmark (bench/): how long the expansion took.
-        eprintln!(
-            "retort: expanded {} revisions from {} in {:.1} ms (reading and validating {:.1} ms)",
-            revisions.len(),
-            args.dir.value(),
-            started.elapsed().as_secs_f64() * 1e3,
-            loaded.as_secs_f64() * 1e3
-        );
+}
+
+/// The graph, or every problem of the files and the graph; an empty
+/// directory and several heads (unless allowed) are errors here.
+fn validate<'s>(args: &Args, source: &'s Source) -> Result<&'s RevisionGraph, Errors> {
+    let graph = match &source.loaded.graph {
+        Ok(graph) => graph,
+        Err(problems) => return Err(problems.errors().map(|p| source.error(args, p)).collect()),
+    };
+    let mut problems = Vec::new();
+    if graph.is_empty() {
+        problems.push(retort_core::loader::empty_directory(Path::new(&args.dir.value())));
     }
-    out
+    if !args.allow_multiple_heads {
+        problems.extend(graph.multiple_heads().map(Diagnostic::into_error));
+    }
+    if problems.is_empty() { Ok(graph) } else { Err(problems.iter().map(|p| source.error(args, p)).collect()) }
 }
 
 /// The struct and its API over no revisions, for arguments that could not
@@ -127,10 +149,27 @@ pub fn skeleton(item: &DeriveInput, krate: &TokenStream) -> TokenStream {
     }
 }
 
-/// A diagnostic as the compiler shows it, with paths relative to the crate.
-fn render(problem: &Diagnostic, manifest_dir: &Path) -> String {
-    let prefix = format!("{}/", manifest_dir.display());
-    problem.to_string().replace(&prefix, "")
+/// The fallback for every error: the errors, and the item kept (with its
+/// API over no revisions when it is a plain struct) so that its uses do
+/// not add errors of their own.
+fn fallback(item: &DeriveInput, krate: &TokenStream, errors: &[syn::Error]) -> TokenStream {
+    let mut out: TokenStream = errors.iter().map(syn::Error::to_compile_error).collect();
+    if item.generics.params.is_empty() {
+        out.extend(skeleton(item, krate));
+    } else {
+        out.extend(quote!(#item));
+    }
+    out
+}
+
+fn report_timing(args: &Args, revisions: usize, total: Duration, loaded: Duration) {
+    // For the compile-cost benchmark (bench/): how long the expansion took.
+    eprintln!(
+        "retort: expanded {revisions} revisions from {} in {:.1} ms (reading and validating {:.1} ms)",
+        args.dir.value(),
+        total.as_secs_f64() * 1e3,
+        loaded.as_secs_f64() * 1e3
+    );
 }
 
 fn lit(s: &str) -> Literal {
@@ -162,33 +201,28 @@ fn option_str(value: Option<&str>) -> TokenStream {
 /// fault in their pages, at 10,000 revisions. Written as source text for
 /// the compiler's lexer, one call for all of them: building the tokens one
 /// by one costs the unoptimised macro about 30 µs a revision.
-fn revisions(revisions: &[Revision], manifest_dir: &Path) -> Result<TokenStream, syn::Error> {
+fn embed(args: &Args, graph: &RevisionGraph, source: &Source) -> Result<TokenStream, syn::Error> {
     use std::fmt::Write;
+    let revisions = graph.revisions();
     let mut metas = String::with_capacity(revisions.len() * 300);
     let mut texts = String::with_capacity(revisions.len() * 60 + 20);
     let mut ends = String::with_capacity(revisions.len() * 12 + 8);
     let mut text_end: u64 = 0;
     texts.push_str("::core::concat!(");
     ends.push_str("&[");
-    for rev in revisions {
-        let relative = rev.path.strip_prefix(manifest_dir).unwrap_or(&rev.path);
+    // The graph keeps the revisions in load order: the parsed files, in order.
+    let files = source.loaded.files.iter().filter(|f| f.parsed);
+    for (rev, file) in revisions.iter().zip(files) {
+        let relative = rev.path.strip_prefix(&source.manifest_dir).unwrap_or(&rev.path);
         metas.push_str(&retort_core::embed::encode(rev, relative));
-        // `include_str!` embeds the file byte for byte.
-        let length = match std::fs::metadata(&rev.path) {
-            Ok(metadata) => metadata.len(),
-            Err(err) => {
-                let message = format!("retort could not read {}: {err}", rev.path.display());
-                return Err(syn::Error::new(Span::call_site(), message));
-            }
-        };
-        text_end += length;
+        // `include_str!` embeds the file byte for byte: the text as read.
+        text_end += file.text.as_ref().map_or(0, |t| t.len() as u64);
         // `{:?}` writes a string as a Rust string literal.
         let _ = write!(texts, "::core::include_str!({:?}),", rev.path.to_string_lossy());
         let _ = write!(ends, "{},{text_end},", metas.len());
     }
     if u32::try_from(text_end.max(metas.len() as u64)).is_err() {
-        let message = "retort embeds at most 4 GiB of revision files";
-        return Err(syn::Error::new(Span::call_site(), message));
+        return Err(syn::Error::new(args.dir.span(), "retort embeds at most 4 GiB of revision files"));
     }
     texts.push(')');
     ends.push(']');
@@ -198,7 +232,7 @@ fn revisions(revisions: &[Revision], manifest_dir: &Path) -> Result<TokenStream,
     // macros are built) and took longer than everything else here.
     match source.parse::<proc_macro::TokenStream>() {
         Ok(tokens) => Ok(tokens.into()),
-        Err(err) => Err(syn::Error::new(Span::call_site(), format!("retort could not embed the revisions: {err}"))),
+        Err(err) => Err(syn::Error::new(args.dir.span(), format!("retort could not embed the revisions: {err}"))),
     }
 }
 
@@ -251,30 +285,20 @@ fn api(krate: &TokenStream) -> TokenStream {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The struct and its API over the embedded set.
 fn generate(
     args: &Args,
     item: &DeriveInput,
     krate: &TokenStream,
-    manifest_dir: &Path,
-    dir: &Path,
-    graph: Option<&RevisionGraph>,
-    files: &[PathBuf],
+    source: &Source,
+    graph: &RevisionGraph,
+    revisions: TokenStream,
 ) -> TokenStream {
     let ident = &item.ident;
-    let revs = match revisions(graph.map_or(&[][..], RevisionGraph::revisions), manifest_dir) {
-        Ok(revs) => revs,
-        Err(err) => {
-            let mut out = err.to_compile_error();
-            out.extend(skeleton(item, krate));
-            return out;
-        }
-    };
     // What the version table holds once a database is at `head` / `heads`,
     // so that a start at head compares one read with these and decodes
     // nothing.
-    let rows_at =
-        |target: &str| graph.and_then(|g| g.plan_upgrade(&[] as &[&str], target).ok()).map(|p| p.heads_after());
+    let rows_at = |target: &str| graph.plan_upgrade(retort_core::AT_BASE, target).ok().map(|p| p.heads_after());
     let rows_at_head = match rows_at("head") {
         Some(rows) => {
             let rows = strs(&rows);
@@ -284,10 +308,14 @@ fn generate(
     };
     let rows_at_heads = strs(&rows_at("heads").unwrap_or_default());
     // Joined with `/`, which no file name holds: one string, no relocations.
-    let names: Vec<String> =
-        files.iter().filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
+    let names: Vec<String> = source
+        .loaded
+        .files
+        .iter()
+        .filter_map(|f: &FileRead| f.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
     let names = lit(&names.join("/"));
-    let dir_lit = lit(&dir.to_string_lossy());
+    let dir_lit = lit(&source.dir.to_string_lossy());
     let table = lit(&args.version_table.as_ref().map_or_else(|| "alembic_version".to_owned(), LitStr::value));
     let schema = option_str(args.version_table_schema.as_ref().map(LitStr::value).as_deref());
     let api = api(krate);
@@ -303,7 +331,7 @@ fn generate(
                 static SET: #krate::__private::v1::EmbeddedSet = #krate::__private::v1::EmbeddedSet {
                     dir: #dir_lit,
                     files: #names,
-                    #revs
+                    #revisions
                     version_table: #table,
                     version_table_schema: #schema,
                     rows_at_head: #rows_at_head,

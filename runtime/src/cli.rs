@@ -324,8 +324,16 @@ impl<'c> Verb<'_, 'c> {
         for warning in graph.warnings() {
             eprintln!("{warning:#}\n");
         }
-        println!("{} revisions, heads: {}", graph.len(), graph.heads().join(", "));
         let mut attention = !graph.warnings().is_empty();
+        if graph.is_empty() {
+            // The macro's error, as a warning: nothing to run is not wrong.
+            let dir = migrator.dir().unwrap_or(std::path::Path::new("."));
+            let mut empty = retort_core::loader::empty_directory(dir);
+            empty.severity = retort_core::Severity::Warning;
+            eprintln!("{empty:#}\n");
+            attention = true;
+        }
+        println!("{} revisions, heads: {}", graph.len(), graph.heads().join(", "));
         if let Some(drift) = migrator.embedded_drift() {
             for file in &drift.missing {
                 println!("on disk but not in this binary (rebuild it): {file}");

@@ -68,6 +68,7 @@ impl EmbeddedSet {
             let mut migrator = Migrator::new(graph);
             migrator.table = self.version_table();
             migrator.embedded = Some(self.files());
+            migrator.dir = Some(self.dir.into());
             migrator
         })
     }

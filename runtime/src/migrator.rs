@@ -79,6 +79,9 @@ pub struct Migrator {
     pub(crate) options: Options,
     /// The files the revisions were embedded from, if they were.
     pub(crate) embedded: Option<EmbeddedFiles>,
+    /// The versions directory they were read from (at build time when
+    /// embedded), if any.
+    pub(crate) dir: Option<std::path::PathBuf>,
     /// Told when each step starts and ends.
     pub(crate) progress: Option<ProgressFn>,
 }
@@ -146,6 +149,7 @@ impl Migrator {
             table: VersionTable::default(),
             options: Options::default(),
             embedded: None,
+            dir: None,
             progress: None,
         }
     }
@@ -153,7 +157,8 @@ impl Migrator {
     /// Reads and validates a versions directory at run time (the command
     /// line's way; applications embed theirs with `#[migrations]`).
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Migrator, Error> {
-        retort_core::load_dir(dir.as_ref()).map(Migrator::new).map_err(Error::Load)
+        let graph = retort_core::load_dir(dir.as_ref()).map_err(Error::Load)?;
+        Ok(Migrator { dir: Some(dir.as_ref().to_owned()), ..Migrator::new(graph) })
     }
 
     /// Uses the version table `name` (Alembic's `version_table`).
@@ -188,6 +193,13 @@ impl Migrator {
     /// The version table.
     pub fn version_table(&self) -> &VersionTable {
         &self.table
+    }
+
+    /// The versions directory the revisions were read from (for embedded
+    /// revisions, where the build read them); `None` for a graph built in
+    /// memory.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
     }
 
     /// The options.

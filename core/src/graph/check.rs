@@ -2,19 +2,23 @@
 //! violations, each at the file and header line that can fix it.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use super::{Idx, Node, RevisionGraph};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::revision::{Revision, SourceKind, validate_id};
 
-/// Reads a revision's file again to show the offending line under a
-/// diagnostic; a file that cannot be read just shows no line.
+/// A problem at a line of a revision's file. Its source line is added by
+/// whoever holds the file's text (the loader, or [`RevisionGraph::new`]).
 fn located(rev: &Revision, line: u32, message: String) -> Diagnostic {
-    let diagnostic = Diagnostic::error(message).at(&rev.path, line);
-    match std::fs::read_to_string(&rev.path) {
-        Ok(text) if line > 0 => diagnostic.with_source(&text),
-        _ => diagnostic,
-    }
+    Diagnostic::error(message).at(&rev.path, line)
+}
+
+/// True when a file that could not be read may hold revision `id`: its name
+/// contains the id (a `.sql` file's name must, Alembic's template puts it
+/// first). A link to such an id is not reported: the unreadable file is.
+fn maybe_in(unreadable: &[PathBuf], id: &str) -> bool {
+    unreadable.iter().any(|path| path.file_name().is_some_and(|name| name.to_string_lossy().contains(id)))
 }
 
 /// Each id names one revision: two files with one id make every link to it
@@ -112,7 +116,7 @@ pub(super) fn check_links(
     revisions: &[Revision],
     by_id: &HashMap<String, Idx>,
     by_label: &HashMap<String, Idx>,
-    files_missing: bool,
+    unreadable: &[PathBuf],
     problems: &mut Diagnostics,
 ) {
     for rev in revisions {
@@ -127,7 +131,7 @@ pub(super) fn check_links(
                     located(rev, rev.lines.revises, format!("Revises names '{down}' twice"))
                         .help("list each parent once"),
                 );
-            } else if !by_id.contains_key(down) && !files_missing {
+            } else if !by_id.contains_key(down) && !maybe_in(unreadable, down) {
                 let hint = if by_label.contains_key(down) {
                     format!(
                         "'{down}' is a branch label; Revises takes revision ids (the label's revision is {})",
@@ -152,14 +156,18 @@ pub(super) fn check_links(
                     )
                     .help("a revision cannot depend on itself"),
                 );
-            } else if !by_id.contains_key(dep) && !by_label.contains_key(dep) && !files_missing {
+            } else if !by_id.contains_key(dep) && !by_label.contains_key(dep) && !maybe_in(unreadable, dep) {
+                let mut help = "check the id or label; Depends On takes complete ids or branch labels".to_owned();
+                if !unreadable.is_empty() {
+                    help.push_str("; if it is a branch label of a file that could not be read, fix that file first");
+                }
                 problems.push(
                     located(
                         rev,
                         rev.lines.depends_on,
                         format!("Depends On names '{dep}', which is neither a revision nor a branch label"),
                     )
-                    .help("check the id or label; Depends On takes complete ids or branch labels"),
+                    .help(help),
                 );
             }
         }
@@ -247,13 +255,7 @@ fn cycle_members<'a>(
 /// usually a forgotten merge: reported as warnings for `check` and the
 /// macro to act on.
 pub(super) fn check_heads_and_bases(graph: &RevisionGraph, problems: &mut Diagnostics) {
-    if graph.heads.len() > 1 {
-        let heads = graph.heads();
-        problems.push(
-            Diagnostic::warning(format!("Multiple head revisions are present: {}", heads.join(", ")))
-                .help("merge them with `retort merge -m \"merge heads\" heads`, or allow several heads deliberately"),
-        );
-    }
+    problems.extend(graph.multiple_heads());
     if graph.bases.len() > 1 {
         problems.push(
             Diagnostic::warning(format!("several base revisions (without Revises): {}", graph.bases().join(", ")))
@@ -294,5 +296,18 @@ pub(super) fn check_redundant_parents(graph: &RevisionGraph, problems: &mut Diag
                 )),
             );
         }
+    }
+}
+
+impl RevisionGraph {
+    /// The warning for a graph with several heads, as `check` prints it and
+    /// the macro makes it an error (unless `allow_multiple_heads`); `None`
+    /// with one head.
+    pub fn multiple_heads(&self) -> Option<Diagnostic> {
+        (self.heads.len() > 1).then(|| {
+            Diagnostic::warning(format!("Multiple head revisions are present: {}", self.heads().join(", "))).help(
+                "merge them with `retort merge -m \"merge heads\" heads`, or allow several heads deliberately (`allow_multiple_heads` in the `#[retort::migrations]` attribute)",
+            )
+        })
     }
 }

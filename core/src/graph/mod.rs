@@ -15,6 +15,7 @@ mod rows;
 mod topo;
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
 
 use crate::diagnostic::Diagnostics;
 use crate::revision::Revision;
@@ -63,7 +64,7 @@ struct Node {
 /// ])
 /// .unwrap();
 /// assert_eq!(graph.heads(), ["ae1027a6acf"]);
-/// let plan = graph.plan_upgrade(&[] as &[&str], "head").unwrap();
+/// let plan = graph.plan_upgrade(retort_core::AT_BASE, "head").unwrap();
 /// assert_eq!(plan.revision_ids(), ["1975ea83b712", "ae1027a6acf"]);
 /// ```
 #[derive(Debug, Clone)]
@@ -86,20 +87,32 @@ pub struct RevisionGraph {
 
 impl RevisionGraph {
     /// Validates `revisions` (in load order) and builds the graph, or returns
-    /// every problem found.
+    /// every problem found. Problems show the line of the file they point
+    /// at, read from disk.
     pub fn new(revisions: Vec<Revision>) -> Result<RevisionGraph, Diagnostics> {
-        Self::build(revisions, false)
+        let from_disk = |path: &std::path::Path| std::fs::read_to_string(path).ok().map(Into::into);
+        match Self::build(revisions, &[]) {
+            Ok(mut graph) => {
+                graph.warnings.add_sources(from_disk);
+                Ok(graph)
+            }
+            Err(mut problems) => {
+                problems.add_sources(from_disk);
+                Err(problems)
+            }
+        }
     }
 
-    /// As [`RevisionGraph::new`]; `files_missing` says that some files could
-    /// not be read, so links to unknown revisions are not reported (they
-    /// probably point into those files).
-    pub(crate) fn build(revisions: Vec<Revision>, files_missing: bool) -> Result<RevisionGraph, Diagnostics> {
+    /// As [`RevisionGraph::new`], without source lines (the loader adds them
+    /// from the texts it read); `unreadable` are files of the directory that
+    /// could not be read, so a link to an id one of them may hold is not
+    /// reported (the file is).
+    pub(crate) fn build(revisions: Vec<Revision>, unreadable: &[PathBuf]) -> Result<RevisionGraph, Diagnostics> {
         let mut problems = Diagnostics::new();
         let by_id = check::check_unique_ids(&revisions, &mut problems);
         check::check_file_names(&revisions, &mut problems);
         let by_label = check::check_labels(&revisions, &by_id, &mut problems);
-        check::check_links(&revisions, &by_id, &by_label, files_missing, &mut problems);
+        check::check_links(&revisions, &by_id, &by_label, unreadable, &mut problems);
         if problems.has_errors() {
             return Err(problems);
         }
@@ -129,6 +142,10 @@ impl RevisionGraph {
     /// Warnings found while building: several heads, several bases.
     pub fn warnings(&self) -> &Diagnostics {
         &self.warnings
+    }
+
+    pub(crate) fn warnings_mut(&mut self) -> &mut Diagnostics {
+        &mut self.warnings
     }
 
     /// Every revision, in load order.

@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn every_step_gets_its_statements() {
         let graph = graph("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2);");
-        let plan = graph.plan_upgrade(&[] as &[&str], "head").unwrap();
+        let plan = graph.plan_upgrade(crate::AT_BASE, "head").unwrap();
         let steps = graph.prepare(&plan, Dialect::Postgres).unwrap();
         let counts: Vec<usize> = steps.iter().map(|s| s.statements.len()).collect();
         assert_eq!(counts, [1, 2]);
@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn sql_the_splitter_rejects_refuses_the_whole_plan() {
         let graph = graph("INSERT INTO t VALUES ('never closed);");
-        let plan = graph.plan_upgrade(&[] as &[&str], "head").unwrap();
+        let plan = graph.plan_upgrade(crate::AT_BASE, "head").unwrap();
         match graph.prepare(&plan, Dialect::Sqlite) {
             Err(NotRunnable::Unsplittable { revision, .. }) => assert_eq!(revision, "bbbb"),
             other => panic!("expected Unsplittable, got {other:?}"),
