@@ -225,9 +225,16 @@ pub enum CliError {
     /// An identifier that does not resolve or plan.
     #[error(transparent)]
     Revision(#[from] RevisionError),
-    /// The run (or a read of the database) failed.
+    /// The run (or a read of the database) failed. Boxed: a run's error
+    /// carries a statement and its file, and most verbs never fail this way.
     #[error(transparent)]
-    Run(#[from] crate::Error),
+    Run(Box<crate::Error>),
+}
+
+impl From<crate::Error> for CliError {
+    fn from(error: crate::Error) -> Self {
+        CliError::Run(Box::new(error))
+    }
 }
 
 type Outcome = Result<ExitCode, CliError>;

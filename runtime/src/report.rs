@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use retort_core::{Direction, Revision};
 
-/// One revision of [`Migrator::history`], with whether the database has it.
+/// One revision of [`Migrator::history`](crate::Migrator::history), with whether the database has it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct HistoryEntry<'a> {
@@ -29,7 +29,7 @@ pub struct Report {
     /// The steps run, in order.
     pub steps: Vec<StepReport>,
     /// Rows naming revisions this binary does not know, when
-    /// [`Options::allow_database_ahead`] let the run do nothing.
+    /// [`Options::allow_database_ahead`](crate::Options::allow_database_ahead) let the run do nothing.
     pub database_ahead: Vec<String>,
 }
 
