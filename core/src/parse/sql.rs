@@ -1,32 +1,18 @@
-//! Reading a retort `.sql` revision file (SPEC §2).
+//! Reading a retort `.sql` revision file (SPEC §2), in three steps: the
+//! header, the sections, and a check that every section splits into
+//! statements for each dialect it serves.
 
 use std::path::Path;
 
 use crate::checksum::checksum;
 use crate::diagnostic::Diagnostic;
 use crate::parse::{id_diagnostic, parse_list, suggest_key};
-use crate::revision::{Dialect, HeaderLines, Revision, Section, SourceKind, validate_id};
+use crate::revision::{Dialect, Direction, HeaderLines, Revision, Section, SourceKind, validate_id};
 use crate::split::split_statements;
 
 /// The header keys a `.sql` revision understands, as written in files.
 pub const HEADER_KEYS: [&str; 6] =
     ["Revision ID", "Revises", "Branch Labels", "Depends On", "Create Date", "Transactional"];
-
-/// Which section a marker line opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Direction {
-    Upgrade,
-    Downgrade,
-}
-
-impl Direction {
-    fn name(self) -> &'static str {
-        match self {
-            Direction::Upgrade => "upgrade",
-            Direction::Downgrade => "downgrade",
-        }
-    }
-}
 
 /// A line `-- upgrade`, `-- downgrade: mysql`… at column 0, or `None`.
 /// A known direction with an unknown dialect is `Some(Err(dialect))`.
@@ -56,239 +42,301 @@ fn section_marker(line: &str) -> Option<Result<(Direction, Option<Dialect>), Str
 /// problem found in the file.
 pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Diagnostic>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut problems = Vec::new();
-    let mut report = |d: Diagnostic| problems.push(d.with_source(text));
+    let mut file = SqlFile { path, text, lines: text.lines().collect(), problems: Vec::new() };
+    let (header, body_from) = file.header();
+    let body = file.sections(body_from);
+    file.check_splits(&body);
+    let Some(id) = header.id else {
+        return (None, file.problems);
+    };
+    // The checksum covers the sections, not the header: rewording the
+    // message is not an edit of what ran.
+    let sql = body.start.map_or_else(String::new, |line| file.lines[line as usize - 1..].join("\n"));
+    let revision = Revision {
+        id,
+        down_revisions: header.down_revisions,
+        branch_labels: header.branch_labels,
+        depends_on: header.depends_on,
+        message: header.message.unwrap_or_default(),
+        doc: header.doc_lines.join("\n").trim().to_owned(),
+        create_date: header.create_date,
+        transactional: header.transactional,
+        upgrade: body.upgrade,
+        downgrade: body.downgrade,
+        path: path.to_path_buf(),
+        lines: header.lines,
+        checksum: checksum(&sql),
+        kind: SourceKind::Sql,
+    };
+    (Some(revision), file.problems)
+}
 
-    let lines: Vec<&str> = text.lines().collect();
-    let mut message: Option<String> = None;
-    let mut id: Option<(String, u32)> = None;
-    let mut down_revisions = Vec::new();
-    let mut branch_labels = Vec::new();
-    let mut depends_on = Vec::new();
-    let mut create_date = None;
-    let mut transactional = true;
-    let mut header_lines = HeaderLines::default();
-    let mut seen_keys: Vec<(String, u32)> = Vec::new();
-    let mut doc_lines: Vec<&str> = Vec::new();
+/// A file being read, and the problems found so far.
+struct SqlFile<'t> {
+    path: &'t Path,
+    text: &'t str,
+    lines: Vec<&'t str>,
+    problems: Vec<Diagnostic>,
+}
 
-    // The header: comment and blank lines before the first section marker or
-    // the first line of SQL.
-    let mut index = 0;
-    while index < lines.len() {
-        let line = lines[index];
-        let number = index as u32 + 1;
-        if line.trim().is_empty() {
-            index += 1;
-            continue;
+/// What the header says.
+struct Header<'t> {
+    message: Option<String>,
+    id: Option<String>,
+    down_revisions: Vec<String>,
+    branch_labels: Vec<String>,
+    depends_on: Vec<String>,
+    create_date: Option<String>,
+    transactional: bool,
+    lines: HeaderLines,
+    /// Every header line's text, for the revision's `doc`.
+    doc_lines: Vec<&'t str>,
+}
+
+/// The sections, and the line of the first marker.
+#[derive(Default)]
+struct Body {
+    upgrade: Vec<Section>,
+    downgrade: Vec<Section>,
+    start: Option<u32>,
+}
+
+/// The section being read.
+struct OpenSection<'t> {
+    direction: Direction,
+    dialect: Option<Dialect>,
+    /// Its first SQL line.
+    line: u32,
+    body: Vec<&'t str>,
+}
+
+impl Body {
+    fn sections(&mut self, direction: Direction) -> &mut Vec<Section> {
+        match direction {
+            Direction::Upgrade => &mut self.upgrade,
+            Direction::Downgrade => &mut self.downgrade,
         }
-        if !line.starts_with("--") || section_marker(line).is_some() {
-            break;
+    }
+
+    fn close(&mut self, open: Option<OpenSection<'_>>) {
+        if let Some(open) = open {
+            let section = Section { dialect: open.dialect, line: open.line, sql: open.body.join("\n") };
+            self.sections(open.direction).push(section);
         }
-        index += 1;
-        let content = line[2..].trim();
-        doc_lines.push(content);
-        if content.is_empty() {
-            continue;
-        }
-        let known = content.split_once(':').and_then(|(key, value)| {
-            let key = key.trim();
-            HEADER_KEYS.iter().find(|k| k.eq_ignore_ascii_case(key)).map(|k| (*k, value.trim()))
-        });
-        let Some((key, value)) = known else {
-            if message.is_none() {
-                message = Some(content.to_owned());
-            } else if let Some((key, _)) = content.split_once(':')
-                && let Some(suggestion) = suggest_key(key.trim(), &HEADER_KEYS)
-            {
-                report(
-                    Diagnostic::error(format!("unknown header key '{}'", key.trim()))
-                        .at(path, number)
-                        .help(format!("did you mean '{suggestion}'?")),
-                );
-            }
-            continue;
+    }
+}
+
+impl<'t> SqlFile<'t> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.problems.push(diagnostic.with_source(self.text));
+    }
+
+    /// The header: comment and blank lines before the first section marker
+    /// or the first line of SQL. Returns it and the index of the line after.
+    fn header(&mut self) -> (Header<'t>, usize) {
+        let mut header = Header {
+            message: None,
+            id: None,
+            down_revisions: Vec::new(),
+            branch_labels: Vec::new(),
+            depends_on: Vec::new(),
+            create_date: None,
+            transactional: true,
+            lines: HeaderLines::default(),
+            doc_lines: Vec::new(),
         };
-        if message.is_none() {
-            message = Some(String::new());
+        let mut seen_keys: Vec<(&str, u32)> = Vec::new();
+        let mut index = 0;
+        while index < self.lines.len() {
+            let line = self.lines[index];
+            let number = index as u32 + 1;
+            if line.trim().is_empty() {
+                index += 1;
+                continue;
+            }
+            if !line.starts_with("--") || section_marker(line).is_some() {
+                break;
+            }
+            index += 1;
+            let content = line[2..].trim();
+            header.doc_lines.push(content);
+            if content.is_empty() {
+                continue;
+            }
+            let known = content.split_once(':').and_then(|(key, value)| {
+                let key = key.trim();
+                HEADER_KEYS.iter().find(|k| k.eq_ignore_ascii_case(key)).map(|k| (*k, value.trim()))
+            });
+            let Some((key, value)) = known else {
+                self.free_text(&mut header, content, number);
+                continue;
+            };
+            if header.message.is_none() {
+                header.message = Some(String::new());
+            }
+            if let Some((_, first)) = seen_keys.iter().find(|(k, _)| *k == key) {
+                let first = *first;
+                self.report(
+                    Diagnostic::error(format!("'{key}' appears twice in the header (first on line {first})"))
+                        .at(self.path, number)
+                        .help("keep one of the two lines"),
+                );
+                continue;
+            }
+            seen_keys.push((key, number));
+            self.header_field(&mut header, key, value, number);
         }
-        if let Some((_, first)) = seen_keys.iter().find(|(k, _)| k == key) {
-            report(
-                Diagnostic::error(format!("'{key}' appears twice in the header (first on line {first})"))
-                    .at(path, number)
-                    .help("keep one of the two lines"),
+        if header.id.is_none() && header.lines.id == 0 {
+            self.report(
+                Diagnostic::error("the header has no 'Revision ID'")
+                    .at(self.path, 1)
+                    .help("start the file with a comment block holding `-- Revision ID: <id>` (see `retort revision`)"),
             );
-            continue;
         }
-        seen_keys.push((key.to_owned(), number));
+        (header, index)
+    }
+
+    /// A header line that is not `Key: value`: the message if it is the
+    /// first, else a comment (or a misspelt key).
+    fn free_text(&mut self, header: &mut Header<'t>, content: &str, number: u32) {
+        if header.message.is_none() {
+            header.message = Some(content.to_owned());
+        } else if let Some((key, _)) = content.split_once(':')
+            && let Some(suggestion) = suggest_key(key.trim(), &HEADER_KEYS)
+        {
+            self.report(
+                Diagnostic::error(format!("unknown header key '{}'", key.trim()))
+                    .at(self.path, number)
+                    .help(format!("did you mean '{suggestion}'?")),
+            );
+        }
+    }
+
+    fn header_field(&mut self, header: &mut Header<'t>, key: &str, value: &str, number: u32) {
         match key {
             "Revision ID" => {
-                header_lines.id = number;
+                header.lines.id = number;
                 // An invalid id is reported, but kept: links to it then do
                 // not cascade into errors of their own.
                 if let Err(err) = validate_id(value) {
-                    report(id_diagnostic(path, number, &err));
+                    self.report(id_diagnostic(self.path, number, &err));
                 }
                 if !value.is_empty() {
-                    id = Some((value.to_owned(), number));
+                    header.id = Some(value.to_owned());
                 }
             }
             "Revises" => {
-                header_lines.revises = number;
-                down_revisions = parse_list(value);
+                header.lines.revises = number;
+                header.down_revisions = parse_list(value);
             }
             "Branch Labels" => {
-                header_lines.branch_labels = number;
-                branch_labels = parse_list(value);
+                header.lines.branch_labels = number;
+                header.branch_labels = parse_list(value);
             }
             "Depends On" => {
-                header_lines.depends_on = number;
-                depends_on = parse_list(value);
+                header.lines.depends_on = number;
+                header.depends_on = parse_list(value);
             }
-            "Create Date" => create_date = (!value.is_empty()).then(|| value.to_owned()),
+            "Create Date" => header.create_date = (!value.is_empty()).then(|| value.to_owned()),
             _ => match value.to_ascii_lowercase().as_str() {
-                "true" | "yes" => transactional = true,
-                "false" | "no" => transactional = false,
-                _ => report(
+                "true" | "yes" => header.transactional = true,
+                "false" | "no" => header.transactional = false,
+                _ => self.report(
                     Diagnostic::error(format!("'Transactional' must be true or false, not '{value}'"))
-                        .at(path, number)
+                        .at(self.path, number)
                         .help("write `-- Transactional: false` to run the revision outside a transaction"),
                 ),
             },
         }
     }
-    if id.is_none() && header_lines.id == 0 {
-        report(
-            Diagnostic::error("the header has no 'Revision ID'")
-                .at(path, 1)
-                .help("start the file with a comment block holding `-- Revision ID: <id>` (see `retort revision`)"),
-        );
-    }
 
-    // The body: sections opened by marker lines.
-    let mut upgrade: Vec<Section> = Vec::new();
-    let mut downgrade: Vec<Section> = Vec::new();
-    let mut current: Option<(Direction, Option<Dialect>, u32, Vec<&str>)> = None;
-    let mut body_start = None;
-    let mut reported_stray_sql = false;
-    let close = |section: Option<(Direction, Option<Dialect>, u32, Vec<&str>)>,
-                 upgrade: &mut Vec<Section>,
-                 downgrade: &mut Vec<Section>| {
-        if let Some((direction, dialect, line, body)) = section {
-            let target = match direction {
-                Direction::Upgrade => upgrade,
-                Direction::Downgrade => downgrade,
-            };
-            target.push(Section { dialect, line, sql: body.join("\n") });
-        }
-    };
-    while index < lines.len() {
-        let line = lines[index];
-        let number = index as u32 + 1;
-        index += 1;
-        match section_marker(line) {
-            Some(Ok((direction, dialect))) => {
-                body_start.get_or_insert(number);
-                close(current.take(), &mut upgrade, &mut downgrade);
-                let existing = match direction {
-                    Direction::Upgrade => &upgrade,
-                    Direction::Downgrade => &downgrade,
-                };
-                if let Some(previous) = existing.iter().find(|s| s.dialect == dialect) {
-                    let what = match dialect {
-                        Some(d) => format!("{}: {d}", direction.name()),
-                        None => direction.name().to_owned(),
-                    };
-                    report(
-                        Diagnostic::error(format!(
-                            "a second `-- {what}` section (the first starts on line {})",
-                            previous.line - 1
-                        ))
-                        .at(path, number)
-                        .help("merge the two sections into one"),
-                    );
-                    continue;
-                }
-                current = Some((direction, dialect, number + 1, Vec::new()));
-            }
-            Some(Err(dialect)) => {
-                report(
-                    Diagnostic::error(format!("unknown dialect '{dialect}' in a section marker"))
-                        .at(path, number)
-                        .help("write `postgresql`, `mysql` or `sqlite`, or leave the dialect out for a section every database runs"),
-                );
-                close(current.take(), &mut upgrade, &mut downgrade);
-            }
-            None => match current.as_mut() {
-                Some((_, _, _, body)) => body.push(line),
-                None => {
-                    let trimmed = line.trim();
-                    if !trimmed.is_empty() && !trimmed.starts_with("--") && !reported_stray_sql {
-                        reported_stray_sql = true;
-                        report(
-                            Diagnostic::error("SQL outside any section")
-                                .at(path, number)
-                                .help("put a `-- upgrade` line above the SQL that upgrades and a `-- downgrade` line above the SQL that reverts it"),
+    /// The body from line index `from`: sections opened by marker lines.
+    fn sections(&mut self, from: usize) -> Body {
+        let mut body = Body::default();
+        let mut open: Option<OpenSection<'t>> = None;
+        let mut reported_stray_sql = false;
+        for index in from..self.lines.len() {
+            let line = self.lines[index];
+            let number = index as u32 + 1;
+            match section_marker(line) {
+                Some(Ok((direction, dialect))) => {
+                    body.start.get_or_insert(number);
+                    body.close(open.take());
+                    if let Some(previous) = body.sections(direction).iter().find(|s| s.dialect == dialect) {
+                        let what = match dialect {
+                            Some(d) => format!("{}: {d}", direction.name()),
+                            None => direction.name().to_owned(),
+                        };
+                        let first = previous.line - 1;
+                        self.report(
+                            Diagnostic::error(format!(
+                                "a second `-- {what}` section (the first starts on line {first})"
+                            ))
+                            .at(self.path, number)
+                            .help("merge the two sections into one"),
                         );
+                        continue;
                     }
+                    open = Some(OpenSection { direction, dialect, line: number + 1, body: Vec::new() });
                 }
-            },
+                Some(Err(dialect)) => {
+                    self.report(
+                        Diagnostic::error(format!("unknown dialect '{dialect}' in a section marker"))
+                            .at(self.path, number)
+                            .help("write `postgresql`, `mysql` or `sqlite`, or leave the dialect out for a section every database runs"),
+                    );
+                    body.close(open.take());
+                }
+                None => match open.as_mut() {
+                    Some(open) => open.body.push(line),
+                    None => {
+                        let trimmed = line.trim();
+                        if !trimmed.is_empty() && !trimmed.starts_with("--") && !reported_stray_sql {
+                            reported_stray_sql = true;
+                            self.report(
+                                Diagnostic::error("SQL outside any section")
+                                    .at(self.path, number)
+                                    .help("put a `-- upgrade` line above the SQL that upgrades and a `-- downgrade` line above the SQL that reverts it"),
+                            );
+                        }
+                    }
+                },
+            }
         }
+        body.close(open.take());
+        if body.upgrade.is_empty() && !reported_stray_sql {
+            self.report(
+                Diagnostic::error("the file has no `-- upgrade` section")
+                    .at(self.path, self.lines.len().max(1) as u32)
+                    .help("add a line `-- upgrade` followed by the SQL to apply, and `-- downgrade` followed by the SQL that reverts it"),
+            );
+        }
+        body
     }
-    close(current.take(), &mut upgrade, &mut downgrade);
 
-    if upgrade.is_empty() && !reported_stray_sql {
-        report(
-            Diagnostic::error("the file has no `-- upgrade` section")
-                .at(path, lines.len().max(1) as u32)
-                .help("add a line `-- upgrade` followed by the SQL to apply, and `-- downgrade` followed by the SQL that reverts it"),
-        );
-    }
-
-    // Every section must split into statements for each dialect it serves.
-    for section in upgrade.iter().chain(&downgrade) {
-        let dialects: &[Dialect] = match &section.dialect {
-            Some(d) => std::slice::from_ref(d),
-            None => &Dialect::ALL,
-        };
-        for dialect in dialects {
-            if let Err(err) = split_statements(&section.sql, *dialect, section.line) {
-                let mut diagnostic = Diagnostic::error(err.to_string()).at(path, err.line());
-                if let Some(column) = err.column() {
-                    diagnostic = diagnostic.column(column);
+    /// Every section must split into statements for each dialect it serves.
+    fn check_splits(&mut self, body: &Body) {
+        for section in body.upgrade.iter().chain(&body.downgrade) {
+            let dialects: &[Dialect] = match &section.dialect {
+                Some(d) => std::slice::from_ref(d),
+                None => &Dialect::ALL,
+            };
+            for dialect in dialects {
+                if let Err(err) = split_statements(&section.sql, *dialect, section.line) {
+                    let mut diagnostic = Diagnostic::error(err.to_string()).at(self.path, err.line());
+                    if let Some(column) = err.column() {
+                        diagnostic = diagnostic.column(column);
+                    }
+                    let scope = match section.dialect {
+                        Some(d) => format!("this {d} section"),
+                        None => format!("this section, as {dialect} reads it"),
+                    };
+                    self.report(diagnostic.help(format!("close it before the end of {scope}")));
+                    break;
                 }
-                let scope = match section.dialect {
-                    Some(d) => format!("this {d} section"),
-                    None => format!("this section, as {dialect} reads it"),
-                };
-                report(diagnostic.help(format!("close it before the end of {scope}")));
-                break;
             }
         }
     }
-
-    let Some((id, _)) = id else {
-        return (None, problems);
-    };
-    // The checksum covers the sections, not the header: rewording the
-    // message is not an edit of what ran.
-    let body = body_start.map_or_else(String::new, |line| lines[line as usize - 1..].join("\n"));
-    let revision = Revision {
-        id,
-        down_revisions,
-        branch_labels,
-        depends_on,
-        message: message.unwrap_or_default(),
-        doc: doc_lines.join("\n").trim().to_owned(),
-        create_date,
-        transactional,
-        upgrade,
-        downgrade,
-        path: path.to_path_buf(),
-        lines: header_lines,
-        checksum: checksum(&body),
-        kind: SourceKind::Sql,
-    };
-    (Some(revision), problems)
 }
 
 #[cfg(test)]
