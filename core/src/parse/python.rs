@@ -210,7 +210,31 @@ fn assignment_value(tokens: &[Token]) -> Option<&[Token]> {
     None
 }
 
-const FIELDS: [&str; 4] = ["revision", "down_revision", "branch_labels", "depends_on"];
+/// A header variable's literal value (its items) and the line it was set on.
+type Assigned = (Vec<String>, u32);
+
+/// The four module-level variables Alembic reads from a revision module;
+/// the last assignment of each wins, as in Python.
+#[derive(Default)]
+struct HeaderValues {
+    revision: Option<Assigned>,
+    down_revision: Option<Assigned>,
+    branch_labels: Option<Assigned>,
+    depends_on: Option<Assigned>,
+}
+
+impl HeaderValues {
+    /// Where the value of the variable `name` goes; `None` for any other name.
+    fn slot(&mut self, name: &str) -> Option<&mut Option<Assigned>> {
+        match name {
+            "revision" => Some(&mut self.revision),
+            "down_revision" => Some(&mut self.down_revision),
+            "branch_labels" => Some(&mut self.branch_labels),
+            "depends_on" => Some(&mut self.depends_on),
+            _ => None,
+        }
+    }
+}
 
 /// Parses the header of an Alembic revision module read from `path`.
 ///
@@ -237,19 +261,19 @@ pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<
     };
 
     let mut problems = Vec::new();
-    let mut values: [Option<(Vec<String>, u32)>; 4] = Default::default();
+    let mut values = HeaderValues::default();
     for logical in lines.iter().filter(|l| l.top_level) {
         let Some(Token { tok: Tok::Name(name), line }) = logical.tokens.first() else {
             continue;
         };
-        let Some(field) = FIELDS.iter().position(|f| f == name) else {
+        let Some(slot) = values.slot(name) else {
             continue;
         };
         let Some(value) = assignment_value(&logical.tokens) else {
             continue;
         };
         match literal_value(value) {
-            Some(items) => values[field] = Some((items, *line)),
+            Some(items) => *slot = Some((items, *line)),
             None => problems.push(report(
                 Diagnostic::error(format!("cannot read the value of `{name}`"))
                     .at(path, *line)
@@ -267,7 +291,7 @@ pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<
         .as_deref()
         .and_then(|d| d.lines().find_map(|l| l.trim().strip_prefix("Create Date:").map(|v| v.trim().to_owned())));
 
-    let [revision, down_revision, branch_labels, depends_on] = values;
+    let HeaderValues { revision, down_revision, branch_labels, depends_on } = values;
     let (id, id_line) = match revision {
         Some((mut ids, line)) if ids.len() == 1 => (ids.remove(0), line),
         Some((_, line)) => {
