@@ -211,14 +211,47 @@ impl TestDb {
     }
 
     /// Drops the database (the SQLite file stays in the temp directory).
-    pub async fn drop_db(self) {
-        if let Some((admin, name)) = &self.admin {
-            let pool = Self::admin_pool(self.backend, admin).await;
-            let force = if self.backend == Backend::Postgres { " WITH (FORCE)" } else { "" };
-            pool.exec(&format!("DROP DATABASE IF EXISTS {name}{force}")).await;
-            pool.close().await;
+    pub async fn drop_db(mut self) {
+        if let Some(admin) = self.admin.take() {
+            drop_database(self.backend, admin).await;
         }
     }
+
+    /// The end of a test that passed: closes `pool`, then drops the database.
+    pub async fn finish(self, pool: Pool) {
+        pool.close().await;
+        self.drop_db().await;
+    }
+}
+
+/// A test that panics before [`TestDb::finish`] still drops its database,
+/// so a failing suite leaves no databases behind on the server.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(admin) = self.admin.take() else { return };
+        let backend = self.backend;
+        // Drop cannot await, and the test's own runtime may be the one
+        // unwinding: drop on a runtime of its own, in a thread of its own,
+        // and give up after a while rather than hang the suite.
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                runtime.block_on(drop_database(backend, admin));
+            }
+            let _ = done.send(());
+        });
+        if finished.recv_timeout(std::time::Duration::from_secs(20)).is_err() {
+            eprintln!("note: a test database could not be dropped (error or 20 s timeout); it stays on the server");
+        }
+    }
+}
+
+/// `DROP DATABASE` of the test database `name`, through the server URL `admin`.
+async fn drop_database(backend: Backend, (admin, name): (String, String)) {
+    let pool = TestDb::admin_pool(backend, &admin).await;
+    let force = if backend == Backend::Postgres { " WITH (FORCE)" } else { "" };
+    pool.exec(&format!("DROP DATABASE IF EXISTS {name}{force}")).await;
+    pool.close().await;
 }
 
 /// `url` with its database name replaced by `name`.

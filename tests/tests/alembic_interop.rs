@@ -123,8 +123,7 @@ async fn alembic_starts_retort_finishes_and_alembic_continues() {
         m.downgrade(pool.db(), "b2c3d4e5f6a1").await.unwrap();
         assert_eq!(pool.versions("alembic_version").await, ["b2c3d4e5f6a1"]);
         assert!(!pool.has_table("t_d4e5f6a1b2c3").await);
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -151,7 +150,6 @@ async fn retort_starts_and_alembic_finishes_and_reverts() {
         alembic(&python, &project, &["downgrade", "base"]);
         assert!(pool.versions("alembic_version").await.is_empty());
         assert!(!pool.has_table("t_a1b2c3d4e5f6").await);
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }

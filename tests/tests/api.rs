@@ -45,8 +45,7 @@ async fn a_linear_history_goes_up_and_down() {
         assert_eq!(report.steps.len(), 2);
         assert!(pool.versions("alembic_version").await.is_empty());
         assert!(!pool.has_table("t_aaaa0001").await);
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -69,8 +68,7 @@ async fn stamp_moves_the_version_table_without_running_sql() {
         assert_eq!(pool.versions("alembic_version").await, ["aaaa0001"]);
         m.stamp(pool.db(), &["base"], false).await.unwrap();
         assert!(pool.versions("alembic_version").await.is_empty());
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -109,8 +107,7 @@ async fn branches_merges_and_dependencies_move_the_rows_as_planned() {
         m.downgrade(pool.db(), "right@base").await.unwrap();
         let rows = pool.versions("alembic_version").await;
         assert_eq!(rows, ["ffff0006"], "label@base of branches sharing a base is that base");
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -147,8 +144,7 @@ async fn the_version_table_has_alembics_exact_shape() {
                 assert!(sql[0].contains("CONSTRAINT \"alembic_version_pkc\" PRIMARY KEY (version_num)"), "{sql:?}");
             }
         }
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -168,8 +164,7 @@ async fn two_migration_sets_share_a_database_with_their_own_tables() {
         billing.downgrade(pool.db(), "base").await.unwrap();
         assert_eq!(pool.versions("alembic_version").await, ["aaaa0001"]);
         assert!(pool.versions("billing_version").await.is_empty());
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -193,8 +188,7 @@ async fn a_version_table_in_its_own_schema() {
         if backend == Backend::MySql {
             pool.exec(&format!("DROP DATABASE {schema}")).await;
         }
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -218,15 +212,13 @@ async fn a_new_database_has_its_version_table_before_the_first_revision() {
         m.upgrade(pool.db(), "head").await.unwrap_or_else(|e| panic!("{backend:?}: {e}"));
         assert_eq!(pool.strings("SELECT CAST(n AS CHAR) FROM seen").await, ["0"], "{backend:?}");
         assert_eq!(pool.versions("alembic_version").await, ["bbbb0002"]);
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
 
         let db = TestDb::create(backend).await;
         let pool = db.pool().await;
         m.stamp(pool.db(), &["aaaa0001"], true).await.unwrap_or_else(|e| panic!("{backend:?}: {e}"));
         assert_eq!(pool.versions("alembic_version").await, ["aaaa0001"], "{backend:?}");
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -301,8 +293,7 @@ async fn a_single_borrowed_connection_is_enough() {
             Pool::Sqlite(p) => on_one_connection!(p),
         }
         assert_eq!(pool.versions("alembic_version").await, ["bbbb0002"], "{backend:?}");
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 

@@ -57,8 +57,7 @@ async fn the_generated_api_migrates() {
         assert_eq!(Shop::current(pool.db()).await.unwrap(), ["5a1f3c9e8d77"]);
         Shop::downgrade(pool.db(), "base").await.unwrap();
         assert!(Shop::current(pool.db()).await.unwrap().is_empty());
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -90,8 +89,7 @@ async fn a_start_at_head_reads_the_version_table_and_decodes_nothing() {
         let report = ShopAgain::upgrade(pool.db(), "head").await.unwrap();
         assert_eq!(report.steps.len(), 5, "{backend:?}");
         assert!(ShopAgain::__retort_set().migrator.get().is_some());
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 

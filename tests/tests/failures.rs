@@ -76,8 +76,7 @@ async fn a_failing_statement_is_named_and_the_run_rolled_back_or_marked() {
         assert_eq!(report.heads_after, ["cccc0003"]);
         let log = m.log(pool.db()).await.unwrap();
         assert!(log.iter().all(|e| e.status == retort::Status::Applied), "{log:?}");
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -98,8 +97,7 @@ async fn a_database_ahead_of_the_binary_fails_with_alembics_words_unless_allowed
         assert!(lenient.pending(pool.db()).await.unwrap().is_empty(), "a readiness probe stays ready");
         assert!(report.steps.is_empty());
         assert_eq!(pool.versions("alembic_version").await, ["ffff0009"], "nothing touched");
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -126,8 +124,7 @@ async fn a_python_revision_stops_the_run_before_any_step() {
         m.stamp(pool.db(), &["bbbb0002"], false).await.unwrap();
         m.upgrade(pool.db(), "head").await.unwrap();
         assert_eq!(pool.versions("alembic_version").await, ["cccc0003"]);
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -155,8 +152,7 @@ async fn an_irreversible_revision_stops_a_downgrade_before_any_step() {
             assert!(err.starts_with("cannot downgrade cccc0003"), "{backend:?}: {err}");
             assert_eq!(pool.versions("alembic_version").await, ["cccc0003"], "nothing ran");
         }
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -182,7 +178,6 @@ async fn edited_revisions_are_reported_and_repair_accepts_them() {
         assert_eq!(edited[0].revision, "aaaa0001");
         m.repair(pool.db(), "aaaa0001").await.unwrap();
         assert!(m.edited(pool.db()).await.unwrap().is_empty());
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }

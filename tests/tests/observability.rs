@@ -37,8 +37,7 @@ async fn each_revision_has_a_span_and_the_lock_has_events() {
         Migrator::from_dir(versions(&[Rev::table("aaaa0001", &[]), Rev::table("bbbb0002", &["aaaa0001"])])).unwrap();
     m.upgrade(pool.db(), "head").await.unwrap();
     m.downgrade(pool.db(), "-1").await.unwrap();
-    pool.close().await;
-    db.drop_db().await;
+    db.finish(pool).await;
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("revision{id=\"aaaa0001\" direction=\"upgrade\""), "{text}");
     assert!(text.contains("revision{id=\"bbbb0002\" direction=\"downgrade\""), "{text}");

@@ -47,8 +47,7 @@ async fn eight_processes_migrate_one_database_and_each_revision_runs_once() {
         let rows = pool.strings("SELECT revision FROM applied_log").await;
         assert_eq!(rows.len(), 29, "{backend:?}: {rows:?}");
         assert_eq!(pool.versions("alembic_version").await, ["r029"]);
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -120,8 +119,7 @@ async fn a_process_killed_in_a_long_revision_leaves_the_database_consistent() {
         assert!(out.status.success(), "{backend:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(pool.versions("alembic_version").await, ["cccc0003"]);
         assert!(pool.has_table("t_bbbb0002").await);
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -154,8 +152,7 @@ async fn a_lock_held_too_long_is_a_clear_timeout() {
         holder.close().await; // releases the lock with the session
         m.upgrade(pool.db(), "head").await.unwrap();
         assert_eq!(pool.versions("alembic_version").await, ["aaaa0001"]);
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -196,7 +193,6 @@ async fn a_cancelled_run_releases_its_lock_and_its_transaction() {
         } else {
             assert_eq!(rerun.unwrap().heads_after, ["bbbb0002"], "{backend:?}");
         }
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }

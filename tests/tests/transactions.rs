@@ -42,8 +42,7 @@ async fn non_transactional_revisions_run_statement_by_statement_outside_any_tran
     assert!(
         pool.strings("SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE indexname = 'person_name'").await.is_empty()
     );
-    pool.close().await;
-    db.drop_db().await;
+    db.finish(pool).await;
 }
 
 #[tokio::test]
@@ -70,8 +69,7 @@ async fn a_failure_after_a_non_transactional_revision_keeps_what_committed_and_s
         // lags behind the schema.
         assert_eq!(pool.versions("alembic_version").await, ["bbbb0002"]);
         assert!(pool.has_table("t_bbbb0002").await);
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -91,8 +89,7 @@ async fn one_transaction_per_revision_keeps_the_revisions_before_a_failure() {
         assert!(err.contains("cccc0003"), "{err}");
         assert_eq!(pool.versions("alembic_version").await, ["bbbb0002"], "{backend:?}");
         assert!(pool.has_table("t_bbbb0002").await);
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -111,8 +108,7 @@ async fn a_table_moved_while_a_non_transactional_revision_ran_is_reported_as_unr
     let err = m.upgrade(pool.db(), "head").await.unwrap_err();
     assert!(matches!(err, retort::Error::RanUnrecorded { ref revision, .. } if revision == "bbbb0002"), "{err:?}");
     assert!(err.to_string().contains("so the revision was not recorded"), "{err}");
-    pool.close().await;
-    db.drop_db().await;
+    db.finish(pool).await;
 }
 
 #[tokio::test]
@@ -131,8 +127,7 @@ async fn a_non_transactional_revision_whose_record_fails_says_it_stays_applied()
     assert!(err.contains("refused"), "the database's own message: {err}");
     assert!(pool.versions("alembic_version").await.is_empty());
     assert_eq!(pool.strings("SELECT name FROM sqlite_master WHERE name = 'refuse'").await, ["refuse"]);
-    pool.close().await;
-    db.drop_db().await;
+    db.finish(pool).await;
 }
 
 #[tokio::test]
@@ -149,8 +144,7 @@ async fn a_failing_first_revision_outside_a_transaction_claims_no_earlier_commit
         assert!(err.contains("no statement of revision aaaa0001 ran"), "{backend:?}: {err}");
         assert!(err.contains("alembic_version was not changed"), "{backend:?}: {err}");
         assert!(!err.contains("were committed"), "nothing before it committed: {err}");
-        pool.close().await;
-        db.drop_db().await;
+        db.finish(pool).await;
     }
 }
 
@@ -201,6 +195,5 @@ async fn a_run_in_one_transaction_writes_only_its_net_change_to_the_version_tabl
         ["update aaaa0001 bbbb0002", "insert cccc0003", "delete bbbb0002", "update cccc0003 dddd0004"]
     );
     assert_eq!(pool.versions("alembic_version").await, ["dddd0004"]);
-    pool.close().await;
-    db.drop_db().await;
+    db.finish(pool).await;
 }
