@@ -128,6 +128,30 @@ async fn a_python_revision_stops_the_run_before_any_step() {
     }
 }
 
+/// A revision built through the API with SQL the splitter rejects is refused
+/// before anything runs: never recorded as applied with nothing run.
+#[tokio::test]
+async fn sql_that_cannot_be_split_stops_the_run_before_any_step() {
+    let mut base = retort::Revision::new("aaaa0001", None::<&str>);
+    base.upgrade = vec![retort::Section { dialect: None, line: 5, sql: "CREATE TABLE t_aaaa0001 (x INT);".into() }];
+    let mut broken = retort::Revision::new("bbbb0002", Some("aaaa0001"));
+    broken.upgrade =
+        vec![retort::Section { dialect: None, line: 5, sql: "INSERT INTO t_aaaa0001 VALUES ('open);".into() }];
+    let m = Migrator::new(retort::RevisionGraph::new(vec![base, broken]).unwrap());
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        let err = m.upgrade(pool.db(), "head").await.unwrap_err();
+        assert!(
+            matches!(&err, Error::NotRunnable(retort::NotRunnable::Unsplittable { revision, .. }) if revision == "bbbb0002"),
+            "{backend:?}: {err:?}"
+        );
+        assert!(!pool.has_table("t_aaaa0001").await, "{backend:?}: refused before any step");
+        assert!(!pool.has_table("alembic_version").await, "{backend:?}: nothing recorded");
+        db.finish(pool).await;
+    }
+}
+
 #[tokio::test]
 async fn an_irreversible_revision_stops_a_downgrade_before_any_step() {
     let mut revs =
