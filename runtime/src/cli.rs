@@ -518,6 +518,12 @@ fn with_progress(migrator: &Migrator, run: &RunArgs) -> Migrator {
             }
             eprintln!("    line {line}: {}", crate::error::shorten(sql));
         }
+        crate::Progress::Warning { message } => {
+            if terminal {
+                eprintln!();
+            }
+            eprintln!("WARNING  [retort] {message}");
+        }
         crate::Progress::Finished { duration, .. } if terminal => eprintln!(" done in {:.1} s", duration.as_secs_f64()),
         _ => {}
     })

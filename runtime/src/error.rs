@@ -90,6 +90,22 @@ pub enum Error {
         /// What the table held.
         found: Vec<String>,
     },
+    /// SQLite: a transaction of the run would leave rows whose foreign
+    /// keys point at no row; it was rolled back. (retort runs SQLite
+    /// revisions with enforcement off so that a table rebuild cannot
+    /// cascade, and checks every transaction before its COMMIT instead.)
+    #[error("{}", foreign_key_failure(.revisions, .violations, .committed))]
+    ForeignKeyViolations {
+        /// The revisions of the rolled-back transaction.
+        revisions: Vec<String>,
+        /// The rows found (the first few), each as `table rowid N references
+        /// a missing row of parent`.
+        violations: Vec<String>,
+        /// Where the version table stands after earlier transactions of the
+        /// run committed (one transaction per revision, or around a
+        /// `Transactional: false` revision); `None` when nothing committed.
+        committed: Option<String>,
+    },
     /// A database error outside any revision (connecting, the version table).
     #[error("database error while {doing}: {message}")]
     Database {
@@ -124,6 +140,26 @@ fn statement_failure(
         None => text
             .push_str("\n  the run was rolled back: the database is where it started; fix the revision and run again"),
     }
+    text
+}
+
+fn foreign_key_failure(revisions: &[String], violations: &[String], committed: &Option<String>) -> String {
+    let mut text = format!(
+        "revision(s) {} would leave rows whose foreign key points at no row, found by PRAGMA foreign_key_check before COMMIT:",
+        revisions.join(", ")
+    );
+    for violation in violations {
+        text.push_str("\n  ");
+        text.push_str(violation);
+    }
+    text.push_str(match committed {
+        Some(_) => "\n  that transaction was rolled back",
+        None => "\n  the run was rolled back: the database is where it started",
+    });
+    if let Some(at) = committed {
+        text.push_str(&format!("; earlier transactions of the run committed: the version table is at {at}"));
+    }
+    text.push_str("\n  fix the revision so that every reference finds its row, then run again; while retort runs SQLite revisions, foreign keys (and so ON DELETE CASCADE) are not enforced: delete child rows explicitly");
     text
 }
 

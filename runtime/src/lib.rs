@@ -37,6 +37,7 @@ mod db;
 mod drift;
 mod embedded;
 mod error;
+mod foreign_keys;
 mod lock;
 mod migrator;
 mod offline;

@@ -109,6 +109,12 @@ pub enum Progress<'a> {
         /// Its text.
         sql: &'a str,
     },
+    /// Something the user should know about a revision that does not stop
+    /// the run (the CLI prints it as a warning).
+    Warning {
+        /// What, with the file and line.
+        message: &'a str,
+    },
     /// Step `index` of `total` finished.
     Finished {
         /// Its position.

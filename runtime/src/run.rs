@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use crate::db::{Conn, Db};
 use crate::error::{Error, shorten};
+use crate::foreign_keys::{self, Violation};
 use crate::lock::Lock;
 use crate::migrator::{Command, Migrator, Progress, acquire};
 use crate::report::{Report, Status, StepReport};
@@ -94,6 +95,15 @@ struct Run<'m, 'c> {
     conn: Conn<'c>,
     dialect: Dialect,
     tx: Tx<'m>,
+    /// SQLite: the connection enforced foreign keys when the run started,
+    /// so the run switched enforcement off and checks every transaction
+    /// itself (see [`foreign_keys`]).
+    check_foreign_keys: bool,
+    /// The dangling references the database held before the run (SQLite,
+    /// read in its first transaction): only new ones fail a transaction.
+    dangling_before: Option<Vec<Violation>>,
+    /// The run changed a connection setting it has not restored yet.
+    settings_changed: bool,
     /// Set once the run ended with no transaction or lock left open.
     clean: bool,
 }
@@ -134,7 +144,16 @@ impl Migrator {
         // Every step's SQL is checked before the lock is even taken: a plan
         // that cannot run changes nothing.
         let prepared = self.graph.prepare(&plan, conn.dialect())?;
-        let mut run = Run { migrator: self, dialect: conn.dialect(), conn, tx: Tx::default(), clean: false };
+        let mut run = Run {
+            migrator: self,
+            dialect: conn.dialect(),
+            conn,
+            tx: Tx::default(),
+            check_foreign_keys: false,
+            dangling_before: None,
+            settings_changed: false,
+            clean: false,
+        };
         let lock = match Lock::acquire(&mut run.conn, &self.table, self.options.lock_timeout).await {
             Ok(lock) => lock,
             Err(err) => {
@@ -144,7 +163,7 @@ impl Migrator {
         };
         let result = run.apply(command, plan, prepared).await;
         let released = lock.release(&mut run.conn).await;
-        run.clean = !run.tx.open && released;
+        run.clean = !run.tx.open && released && !run.settings_changed;
         result
     }
 
@@ -186,12 +205,20 @@ impl<'m> Run<'m, '_> {
         if self.dialect == Dialect::Sqlite {
             let ms = self.migrator.options.lock_timeout.as_millis().min(i32::MAX as u128);
             self.exec(&format!("PRAGMA busy_timeout = {ms}"), "setting the SQLite busy timeout").await?;
+            if foreign_keys::enforced(&mut self.conn).await? {
+                self.settings_changed = true;
+                foreign_keys::set(&mut self.conn, false).await?;
+                self.check_foreign_keys = true;
+            }
         }
         let result = self.apply_in_transaction(command, planned, prepared).await;
         if self.tx.open {
             // A failed step, or a COMMIT that did not go through (SQLite
             // keeps the transaction open when COMMIT is busy).
             self.tx.open = self.conn.execute("ROLLBACK").await.is_err();
+        }
+        if self.check_foreign_keys && !self.tx.open && foreign_keys::set(&mut self.conn, true).await.is_ok() {
+            self.settings_changed = false;
         }
         result
     }
@@ -316,7 +343,7 @@ impl<'m> Run<'m, '_> {
             if self.tx.open {
                 self.commit().await?;
             }
-            self.run_statements(revision, true).await?;
+            self.run_outside_transaction(revision).await?;
             self.begin().await.map_err(|e| unrecorded(e, revision))?;
             match (self.verify_rows().await, revision) {
                 (Err(Error::ConcurrentChange { table, expected, found }), Some(r)) => {
@@ -331,6 +358,9 @@ impl<'m> Run<'m, '_> {
                 (result, _) => result?,
             }
         } else {
+            if let Some(r) = revision.filter(|_| self.check_foreign_keys) {
+                self.warn_about_foreign_keys_pragmas(r);
+            }
             self.run_statements(revision, false).await?;
         }
         self.tx.step_ran(step);
@@ -405,9 +435,64 @@ impl<'m> Run<'m, '_> {
         self.commit().await
     }
 
+    /// Runs a `Transactional: false` revision's statements, on SQLite with
+    /// foreign keys enforced as the connection had them (outside a
+    /// transaction, a revision's own `PRAGMA foreign_keys` works).
+    async fn run_outside_transaction(&mut self, revision: Option<RunningRevision<'_, '_>>) -> Result<(), Error> {
+        if !self.check_foreign_keys {
+            return self.run_statements(revision, true).await;
+        }
+        foreign_keys::set(&mut self.conn, true).await?;
+        let result = self.run_statements(revision, true).await;
+        foreign_keys::set(&mut self.conn, false).await?;
+        result
+    }
+
+    /// Says that a revision's `PRAGMA foreign_keys` does nothing where it
+    /// runs: inside a transaction, where retort has switched enforcement
+    /// off already.
+    fn warn_about_foreign_keys_pragmas(&self, revision: RunningRevision<'_, '_>) {
+        for statement in revision.statements.iter().filter(|s| foreign_keys::is_foreign_keys_pragma(&s.sql)) {
+            let message = format!(
+                "{}:{}: `{}` does nothing inside a transaction; retort runs SQLite revisions with foreign keys off and checks them (PRAGMA foreign_key_check) before each COMMIT, so the statement can go",
+                revision.rev.path.display(),
+                statement.line,
+                shorten(&statement.sql)
+            );
+            tracing::warn!("{message}");
+            if let Some(progress) = &self.migrator.progress {
+                progress(&Progress::Warning { message: &message });
+            }
+        }
+    }
+
+    /// SQLite: fails when the open transaction added rows whose foreign
+    /// keys point at no row (it is then rolled back by the caller).
+    async fn check_new_dangling_references(&mut self) -> Result<(), Error> {
+        const SHOWN: usize = 10;
+        let before = self.dangling_before.as_deref().unwrap_or_default();
+        let found = foreign_keys::violations(&mut self.conn, before.len() + SHOWN + 1).await?;
+        let new: Vec<String> = found.iter().filter(|v| !before.contains(v)).map(ToString::to_string).collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let mut violations: Vec<String> = new.iter().take(SHOWN).cloned().collect();
+        if new.len() > SHOWN {
+            violations.push("and more: run PRAGMA foreign_key_check for the full list".to_owned());
+        }
+        let mut revisions: Vec<String> = self.tx.log.iter().map(|row| row.rev.id.clone()).collect();
+        revisions.dedup();
+        let committed =
+            self.tx.committed.as_ref().map(|rows| if rows.is_empty() { "empty".to_owned() } else { rows.join(", ") });
+        Err(Error::ForeignKeyViolations { revisions, violations, committed })
+    }
+
     /// Writes what the transaction owes (the version table's change, then
     /// the buffered log rows) and commits.
     async fn commit(&mut self) -> Result<(), Error> {
+        if self.check_foreign_keys && self.tx.changed {
+            self.check_new_dangling_references().await?;
+        }
         self.write_rows().await?;
         self.flush_log().await?;
         self.exec("COMMIT", "committing").await?;
@@ -495,6 +580,17 @@ impl<'m> Run<'m, '_> {
         let sql = if self.dialect == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
         self.exec(sql, "starting a transaction").await?;
         self.tx.open = true;
+        if self.check_foreign_keys && self.dangling_before.is_none() {
+            let before = foreign_keys::violations(&mut self.conn, 10_000).await?;
+            if !before.is_empty() {
+                tracing::warn!(
+                    count = before.len(),
+                    first = %before[0],
+                    "the database already holds rows whose foreign keys point at no row; only new ones will fail the run"
+                );
+            }
+            self.dangling_before = Some(before);
+        }
         Ok(())
     }
 
