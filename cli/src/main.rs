@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(args)) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("FAILED: {}", retort::redact(&message));
+            eprintln!("FAILED: {}", retort_core::diagnostic::printable(&retort::redact(&message)));
             ExitCode::from(255)
         }
     }

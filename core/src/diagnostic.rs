@@ -4,6 +4,36 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// `text` safe to print on a terminal: control characters (but new lines
+/// and tabs) and the bidirectional overrides that can make text read
+/// differently from what it is are written as escapes, so that a revision
+/// file cannot clear the screen, retitle the window or hide code.
+///
+/// ```
+/// use retort_core::diagnostic::printable;
+/// assert_eq!(printable("a\u{1b}[2Jb\0c\nd"), "a\\u{1b}[2Jb\\0c\nd");
+/// assert_eq!(printable("plain text"), "plain text");
+/// ```
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\0' => out.push_str("\\0"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// How serious a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -127,23 +157,28 @@ impl fmt::Display for Diagnostic {
                 Severity::Warning => f.write_str("warning: ")?,
             }
         }
+        // Everything that comes from a file (its name, its text) is
+        // printed escaped.
+        let message = printable(&self.message);
         match self.location() {
-            Some(location) => write!(f, "{location}: {}", self.message)?,
-            None => f.write_str(&self.message)?,
+            Some(location) => write!(f, "{}: {message}", printable(&location))?,
+            None => f.write_str(&message)?,
         }
         if let (Some(line), Some(source)) = (self.line, &self.source_line) {
             let number = line.to_string();
             let pad = " ".repeat(number.len());
-            write!(f, "\n{pad} |\n{number} | {source}")?;
+            write!(f, "\n{pad} |\n{number} | {}", printable(source))?;
             if let Some(column) = self.column {
-                let indent = " ".repeat(column as usize - 1);
+                // The marker stands under the character as printed.
+                let before: String = source.chars().take(column as usize - 1).collect();
+                let indent: String = printable(&before).chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                 write!(f, "\n{pad} | {indent}^")?;
             } else {
                 write!(f, "\n{pad} |")?;
             }
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
+            write!(f, "\n  = help: {}", printable(help))?;
         }
         Ok(())
     }

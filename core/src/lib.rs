@@ -47,4 +47,4 @@ pub use graph::{
 pub use loader::{load_dir, parse_revision_file};
 pub use parse::{HEADER_KEYS, parse_python_revision, parse_sql_revision};
 pub use revision::{Dialect, Direction, Revision, Section, SourceKind};
-pub use split::{BLOCK_BEGIN, BLOCK_END, SplitError, Statement, split_statements};
+pub use split::{BLOCK_BEGIN, BLOCK_END, NUL_MESSAGE, SplitError, Statement, find_nul, split_statements};

@@ -343,6 +343,10 @@ pub enum InvalidId {
         /// The forbidden characters found, comma-separated.
         chars: String,
     },
+    /// The id contains control characters (an escape sequence, a NUL),
+    /// which would go into the version table and onto terminals.
+    #[error("revision identifier '{}' contains control characters", crate::diagnostic::printable(.0))]
+    Control(String),
     /// The id contains white space or a comma.
     #[error("revision identifier '{0}' contains white space or a comma")]
     Separator(String),
@@ -377,6 +381,9 @@ pub fn validate_id(id: &str) -> Result<(), InvalidId> {
     }
     if id.chars().any(|c| c.is_whitespace() || c == ',') {
         return Err(InvalidId::Separator(id.to_owned()));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(InvalidId::Control(id.to_owned()));
     }
     let len = id.chars().count();
     if len > MAX_ID_LEN {

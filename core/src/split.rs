@@ -58,6 +58,34 @@ pub enum SplitError {
         /// 1-based line of the marker.
         line: u32,
     },
+    /// A NUL character, which no database accepts in SQL text (SQLite
+    /// would stop reading there, or never finish).
+    #[error("{NUL_MESSAGE}")]
+    Nul {
+        /// 1-based line in the file.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+    },
+}
+
+/// What is wrong with a NUL character in a revision.
+pub const NUL_MESSAGE: &str = "a NUL character (byte 0x00) is here; no database accepts it in SQL text";
+
+/// Where the first NUL character of `text` is: its 0-based line within
+/// `text` and 1-based column, in characters.
+///
+/// ```
+/// assert_eq!(retort_core::find_nul("SELECT 1;\nSELECT\u{0} 2;"), Some((1, 7)));
+/// assert_eq!(retort_core::find_nul("SELECT 1;"), None);
+/// ```
+pub fn find_nul(text: &str) -> Option<(u32, u32)> {
+    let at = text.find('\0')?;
+    let before = &text[..at];
+    let line = before.bytes().filter(|&b| b == b'\n').count();
+    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+    let column = before[line_start..].chars().count() + 1;
+    Some((u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX)))
 }
 
 impl SplitError {
@@ -65,6 +93,7 @@ impl SplitError {
     pub fn line(&self) -> u32 {
         match self {
             SplitError::Unterminated { line, .. }
+            | SplitError::Nul { line, .. }
             | SplitError::UnclosedBlock { line }
             | SplitError::StrayBlockEnd { line } => *line,
         }
@@ -73,7 +102,7 @@ impl SplitError {
     /// The column the error points at, where known.
     pub fn column(&self) -> Option<u32> {
         match self {
-            SplitError::Unterminated { column, .. } => Some(*column),
+            SplitError::Unterminated { column, .. } | SplitError::Nul { column, .. } => Some(*column),
             _ => None,
         }
     }
@@ -92,6 +121,11 @@ impl SplitError {
 /// assert_eq!(statements[1].sql, "INSERT INTO a VALUES ('x')");
 /// ```
 pub fn split_statements(sql: &str, dialect: Dialect, first_line: u32) -> Result<Vec<Statement>, SplitError> {
+    // Checked first and anywhere, comments included: the whole statement
+    // text goes to the database.
+    if let Some((line, column)) = find_nul(sql) {
+        return Err(SplitError::Nul { line: first_line.saturating_add(line), column });
+    }
     Splitter::new(sql, dialect, first_line).run()
 }
 
@@ -138,8 +172,16 @@ impl<'a> Splitter<'a> {
         self.bytes.get(self.pos + offset).copied()
     }
 
-    fn column(&self) -> u32 {
-        (self.src[self.line_start..self.pos].chars().count() + 1) as u32
+    /// Where a quote or comment opens, for its error if it never closes.
+    /// The column is counted only then: counting it at every opening would
+    /// make a long line of short strings quadratic.
+    fn here(&self) -> Opening {
+        Opening { line: self.line, line_start: self.line_start, pos: self.pos }
+    }
+
+    fn unterminated(&self, what: &'static str, at: Opening) -> SplitError {
+        let column = u32::try_from(self.src[at.line_start..at.pos].chars().count() + 1).unwrap_or(u32::MAX);
+        SplitError::Unterminated { what, line: at.line, column }
     }
 
     /// Moves past one byte, counting lines.
@@ -356,7 +398,7 @@ impl<'a> Splitter<'a> {
     }
 
     fn block_comment(&mut self) -> Result<(), SplitError> {
-        let (line, column) = (self.line, self.column());
+        let opening = self.here();
         let nests = self.dialect == Dialect::Postgres;
         self.pos += 2;
         let mut depth = 1u32;
@@ -374,11 +416,11 @@ impl<'a> Splitter<'a> {
                 self.bump();
             }
         }
-        Err(SplitError::Unterminated { what: "block comment", line, column })
+        Err(self.unterminated("block comment", opening))
     }
 
     fn quoted(&mut self, quote: u8, backslash: bool, what: &'static str) -> Result<(), SplitError> {
-        let (line, column) = (self.line, self.column());
+        let opening = self.here();
         self.pos += 1;
         while let Some(b) = self.peek(0) {
             if backslash && b == b'\\' {
@@ -397,7 +439,7 @@ impl<'a> Splitter<'a> {
                 self.bump();
             }
         }
-        Err(SplitError::Unterminated { what, line, column })
+        Err(self.unterminated(what, opening))
     }
 
     /// The `$tag$` opening at `pos`, if one opens there.
@@ -414,18 +456,29 @@ impl<'a> Splitter<'a> {
     }
 
     fn dollar_quoted(&mut self) -> Result<(), SplitError> {
-        let (line, column) = (self.line, self.column());
+        let opening = self.here();
         let tag = self.dollar_tag().unwrap_or("$$");
         self.pos += tag.len();
-        while self.pos < self.bytes.len() {
-            if self.bytes[self.pos..].starts_with(tag.as_bytes()) {
-                self.pos += tag.len();
-                return Ok(());
-            }
-            self.bump();
+        // One substring search (linear), then the lines it skipped.
+        let Some(found) = self.src[self.pos..].find(tag) else {
+            return Err(self.unterminated("dollar-quoted string", opening));
+        };
+        let body = &self.src[self.pos..self.pos + found];
+        if let Some(last) = body.rfind('\n') {
+            self.line += u32::try_from(body.bytes().filter(|&b| b == b'\n').count()).unwrap_or(u32::MAX);
+            self.line_start = self.pos + last + 1;
         }
-        Err(SplitError::Unterminated { what: "dollar-quoted string", line, column })
+        self.pos += found + tag.len();
+        Ok(())
     }
+}
+
+/// A position remembered at an opening quote or comment.
+#[derive(Clone, Copy)]
+struct Opening {
+    line: u32,
+    line_start: usize,
+    pos: usize,
 }
 
 fn is_word_byte(b: u8) -> bool {

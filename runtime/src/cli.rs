@@ -24,6 +24,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use retort_core::diagnostic::printable;
 use retort_core::{Dialect, LineFormat, RevisionError, RevisionRange};
 
 use crate::{Db, Migrator, Report};
@@ -277,7 +278,7 @@ impl Command {
         match self.run(migrator, connection).await {
             Ok(code) => code,
             Err(err) => {
-                eprintln!("FAILED: {}", crate::redact(&err.to_string()));
+                eprintln!("FAILED: {}", printable(&crate::redact(&err.to_string())));
                 ExitCode::from(255)
             }
         }
@@ -343,10 +344,10 @@ impl<'c> Verb<'_, 'c> {
         println!("{} revisions, heads: {}", graph.len(), graph.heads().join(", "));
         if let Some(drift) = migrator.embedded_drift() {
             for file in &drift.missing {
-                println!("on disk but not in this binary (rebuild it): {file}");
+                println!("on disk but not in this binary (rebuild it): {}", printable(file));
             }
             for file in &drift.gone {
-                println!("in this binary but no longer on disk: {file}");
+                println!("in this binary but no longer on disk: {}", printable(file));
             }
             attention |= !drift.is_empty();
         }
@@ -357,7 +358,11 @@ impl<'c> Verb<'_, 'c> {
                 attention = true;
             }
             for edited in migrator.edited(db.reborrow()).await? {
-                println!("edited after it was applied: {} ({})", edited.revision, edited.path.display());
+                println!(
+                    "edited after it was applied: {} ({})",
+                    edited.revision,
+                    printable(&edited.path.display().to_string())
+                );
                 attention = true;
             }
         }
@@ -371,7 +376,7 @@ impl<'c> Verb<'_, 'c> {
             let ids: Vec<String> = graph.history(range)?.iter().map(|r| r.id.clone()).collect();
             println!("{}", graph.summaries_json(&ids, &current));
         } else {
-            print!("{}", graph.history_text(range, listing.verbose, &current)?);
+            print!("{}", printable(&graph.history_text(range, listing.verbose, &current)?));
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -380,7 +385,7 @@ impl<'c> Verb<'_, 'c> {
         let graph = self.migrator.graph();
         match listing.output.format {
             Format::Json => println!("{}", graph.summaries_json(&graph.heads(), &[])),
-            Format::Text => print!("{}", graph.heads_text(listing.verbose)),
+            Format::Text => print!("{}", printable(&graph.heads_text(listing.verbose))),
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -389,7 +394,7 @@ impl<'c> Verb<'_, 'c> {
         let graph = self.migrator.graph();
         match listing.output.format {
             Format::Json => println!("{}", graph.summaries_json(&graph.branch_points(), &[])),
-            Format::Text => print!("{}", graph.branches_text(listing.verbose)),
+            Format::Text => print!("{}", printable(&graph.branches_text(listing.verbose))),
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -406,10 +411,10 @@ impl<'c> Verb<'_, 'c> {
             println!("{}", graph.summaries_json(&ids, &current));
         } else if rev == "current" {
             for row in &ids {
-                println!("{}", graph.format_entry(row, false).unwrap_or_default());
+                println!("{}", printable(&graph.format_entry(row, false).unwrap_or_default()));
             }
         } else {
-            print!("{}", graph.show_text(rev)?);
+            print!("{}", printable(&graph.show_text(rev)?));
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -508,21 +513,21 @@ fn with_progress(migrator: &Migrator, run: &RunArgs) -> Migrator {
     let (terminal, verbose) = (std::io::stderr().is_terminal(), run.verbose);
     migrator.clone().with_progress(move |event| match *event {
         crate::Progress::Started { index, total, description } if terminal => {
-            eprint!("[{}/{total}] Running {description} ...", index + 1);
+            eprint!("[{}/{total}] Running {} ...", index + 1, printable(description));
             let _ = std::io::stderr().flush();
         }
-        crate::Progress::Started { description, .. } => eprintln!("INFO  [retort] Running {description}"),
+        crate::Progress::Started { description, .. } => eprintln!("INFO  [retort] Running {}", printable(description)),
         crate::Progress::Statement { line, sql } if verbose => {
             if terminal {
                 eprintln!();
             }
-            eprintln!("    line {line}: {}", crate::error::shorten(sql));
+            eprintln!("    line {line}: {}", printable(&crate::error::shorten(sql)));
         }
         crate::Progress::Warning { message } => {
             if terminal {
                 eprintln!();
             }
-            eprintln!("WARNING  [retort] {message}");
+            eprintln!("WARNING  [retort] {}", printable(message));
         }
         crate::Progress::Finished { duration, .. } if terminal => eprintln!(" done in {:.1} s", duration.as_secs_f64()),
         _ => {}

@@ -153,6 +153,31 @@ async fn sql_that_cannot_be_split_stops_the_run_before_any_step() {
 }
 
 #[tokio::test]
+async fn a_nul_byte_in_sql_from_the_api_is_refused_before_any_step_instead_of_hanging_sqlite() {
+    let mut base = retort::Revision::new("aaaa0001", None::<&str>);
+    base.upgrade = vec![retort::Section { dialect: None, line: 5, sql: "CREATE TABLE t_aaaa0001 (x INT);".into() }];
+    let mut nul = retort::Revision::new("bbbb0002", Some("aaaa0001"));
+    nul.upgrade =
+        vec![retort::Section { dialect: None, line: 5, sql: "INSERT INTO t_aaaa0001 VALUES (1)\0, (2);".into() }];
+    let m = Migrator::new(retort::RevisionGraph::new(vec![base, nul]).unwrap());
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        // sqlx-sqlite spins for ever on SQL that starts with a NUL: a
+        // regression shows as this timeout, not as a hung suite.
+        let run = tokio::time::timeout(std::time::Duration::from_secs(60), m.upgrade(pool.db(), "head"));
+        let err = run.await.expect("the run hung").unwrap_err();
+        assert!(
+            matches!(&err, Error::NotRunnable(retort::NotRunnable::Unsplittable { revision, .. }) if revision == "bbbb0002"),
+            "{backend:?}: {err:?}"
+        );
+        assert!(err.to_string().contains("NUL character"), "{err}");
+        assert!(!pool.has_table("t_aaaa0001").await, "{backend:?}: refused before any step");
+        db.finish(pool).await;
+    }
+}
+
+#[tokio::test]
 async fn an_irreversible_revision_stops_a_downgrade_before_any_step() {
     let mut revs =
         vec![Rev::table("aaaa0001", &[]), Rev::table("bbbb0002", &["aaaa0001"]), Rev::table("cccc0003", &["bbbb0002"])];

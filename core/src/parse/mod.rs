@@ -12,6 +12,21 @@ pub use sql::{HEADER_KEYS, parse_sql_revision};
 use crate::diagnostic::Diagnostic;
 use crate::revision::InvalidId;
 
+/// The diagnostic for the first NUL character of a revision file, if any:
+/// it is refused wherever it stands (no database accepts it, and Python
+/// refuses it in source code), with how many more there are.
+fn nul_diagnostic(path: &Path, text: &str) -> Option<Diagnostic> {
+    let (line, column) = crate::split::find_nul(text)?;
+    let count = text.matches('\0').count();
+    let mut message = crate::split::NUL_MESSAGE.to_owned();
+    if count > 1 {
+        message.push_str(&format!(" ({} more in the file)", count - 1));
+    }
+    let help =
+        "remove it: a text editor shows it as ^@ or \\0; data that needs the byte is written as a blob literal (X'00')";
+    Some(Diagnostic::error(message).at(path, line + 1).column(column).help(help))
+}
+
 /// Splits a comma-separated header value, dropping blanks.
 fn parse_list(value: &str) -> Vec<String> {
     value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()

@@ -250,17 +250,18 @@ pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let report = |d: Diagnostic| d.with_source(text);
+    let mut problems: Vec<Diagnostic> = super::nul_diagnostic(path, text).map(report).into_iter().collect();
     let lines = match lex(text) {
         Ok(lines) => lines,
         Err(LexError(line)) => {
             let d = Diagnostic::error("unterminated string literal starting here")
                 .at(path, line)
                 .help("the file must be valid Python; close the string");
-            return (None, vec![report(d)]);
+            problems.push(report(d));
+            return (None, problems);
         }
     };
 
-    let mut problems = Vec::new();
     let mut values = HeaderValues::default();
     for logical in lines.iter().filter(|l| l.top_level) {
         let Some(Token { tok: Tok::Name(name), line }) = logical.tokens.first() else {

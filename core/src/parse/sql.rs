@@ -45,7 +45,10 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
     let mut file = SqlFile { path, text, lines: text.lines().collect(), problems: Vec::new() };
     let (header, body_from) = file.header();
     let body = file.sections(body_from);
-    file.check_splits(&body);
+    match super::nul_diagnostic(path, text) {
+        Some(nul) => file.report(nul),
+        None => file.check_splits(&body),
+    }
     let Some(id) = header.id else {
         return (None, file.problems);
     };
