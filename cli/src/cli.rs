@@ -19,6 +19,12 @@ pub struct Args {
     /// (postgresql, mysql, sqlite).
     #[arg(long, global = true)]
     pub dialect: Option<String>,
+    /// Wait up to this long for the database to accept connections (a
+    /// server still starting: refused, unknown host, no answer), trying
+    /// again with a growing pause: `30s`, `2m`, `500ms` [default: 0, fail
+    /// at once with the cause].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub wait_for_database: Option<std::time::Duration>,
     /// The version table's name [default: from retort.toml or alembic.ini,
     /// else alembic_version].
     #[arg(long, global = true)]
@@ -74,4 +80,19 @@ pub enum Command {
     /// heads, branches, show, check, ensure-version).
     #[command(flatten)]
     Db(retort::cli::Command),
+}
+
+/// `30s`, `2m`, `500ms`, or a number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().map_err(|_| format!("'{text}' is not a duration: write 30s, 2m or 500ms"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => number,
+        "ms" => number / 1000.0,
+        "m" | "min" => number * 60.0,
+        _ => return Err(format!("unknown unit in '{text}': use ms, s or m")),
+    };
+    std::time::Duration::try_from_secs_f64(seconds).map_err(|e| format!("'{text}': {e}"))
 }

@@ -44,9 +44,21 @@ fn options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
     sqlx::pool::PoolOptions::new().max_connections(2).acquire_timeout(std::time::Duration::from_secs(5))
 }
 
-async fn connect(url: &str) -> Result<Pool, String> {
+async fn connect(url: &str, wait: Option<std::time::Duration>) -> Result<Pool, String> {
+    let dialect = dialect_of(url)?;
+    if dialect != Dialect::Sqlite {
+        // One direct connection first: a pool would retry a refused one
+        // until its timeout and then say only "pool timed out".
+        if let Some(wait) = wait.filter(|w| !w.is_zero()) {
+            eprintln!(
+                "INFO  [retort] waiting up to {:.0} s for the database to accept connections",
+                wait.as_secs_f64()
+            );
+        }
+        retort::wait_for_database(url, wait.unwrap_or_default()).await.map_err(|e| e.to_string())?;
+    }
     let failed = |err: sqlx::Error| format!("cannot connect to {}: {err}", retort::redact(url));
-    match dialect_of(url)? {
+    match dialect {
         Dialect::Postgres => options().connect(url).await.map(Pool::Postgres).map_err(failed),
         Dialect::MySql => {
             let url = url.replacen("mariadb://", "mysql://", 1);
@@ -119,6 +131,10 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let settings =
         crate::config::resolve(args.dir.clone(), args.database_url.clone(), args.version_table.clone(), &cwd)?;
+    if let Some(url) = &settings.database_url {
+        // From retort.toml or alembic.ini: hidden like the flag's.
+        retort::hide_password_of(url);
+    }
     if let Command::Init = &args.command {
         let dir = &settings.dir;
         if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
@@ -169,7 +185,11 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             };
             let connects = command.needs_database()
                 || (matches!(command, retort::cli::Command::Check) && settings.database_url.is_some());
-            let pool = if connects { Some(connect(database_url(&settings, command.name())?).await?) } else { None };
+            let pool = if connects {
+                Some(connect(database_url(&settings, command.name())?, args.wait_for_database).await?)
+            } else {
+                None
+            };
             let mut connection = match &pool {
                 Some(pool) => Connection::new(pool.db()),
                 None => Connection::offline(dialect),

@@ -15,7 +15,27 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Args::parse();
+    // Every password the process was given is hidden from all its output,
+    // clap's usage errors included, whatever the shape of its URL.
+    for arg in std::env::args_os().skip(1) {
+        retort::hide_password_of(&arg.to_string_lossy());
+    }
+    if let Some(url) = std::env::var_os("DATABASE_URL") {
+        retort::hide_password_of(&url.to_string_lossy());
+    }
+    let args = match cli::Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            let text = retort::redact(&err.render().to_string());
+            // --help and --version are "errors" that go to stdout.
+            if err.use_stderr() {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -106,6 +106,18 @@ pub enum Error {
         /// `Transactional: false` revision); `None` when nothing committed.
         committed: Option<String>,
     },
+    /// The database could not be reached (see
+    /// [`wait_for_database`](crate::wait_for_database)).
+    #[error("cannot connect to {target}: {cause}{}", .waited.map_or(String::new(), |(w, n)| format!(" (gave up after {:.1} s and {n} attempts)", w.as_secs_f64())))]
+    Connect {
+        /// `host:port`, or the SQLite file.
+        target: String,
+        /// Why, in plain words, with the database's message.
+        cause: String,
+        /// How long retort waited, and how many attempts it made, when
+        /// asked to wait.
+        waited: Option<(Duration, u32)>,
+    },
     /// A database error outside any revision (connecting, the version table).
     #[error("database error while {doing}: {message}")]
     Database {
@@ -118,8 +130,26 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn database(doing: impl Into<String>, err: &sqlx::Error) -> Error {
-        Error::Database { doing: doing.into(), message: crate::redact::redact(&err.to_string()) }
+        Error::Database { doing: doing.into(), message: crate::redact::redact(&database_message(err)) }
     }
+}
+
+/// The database's message with its code, and PostgreSQL's detail and hint
+/// — not sqlx's rendering, which ends in `at line N`: the line of the
+/// server's own C source, easily read as a line of the revision.
+pub(crate) fn database_message(err: &sqlx::Error) -> String {
+    let Some(db) = err.as_database_error() else { return err.to_string() };
+    let message = match db.code() {
+        Some(code) => format!("{} (code {code})", db.message()),
+        None => db.message().to_owned(),
+    };
+    #[cfg(feature = "postgres")]
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        let extra = [("detail", pg.detail()), ("hint", pg.hint())];
+        let extra = extra.iter().filter_map(|(label, text)| Some(format!("\n  {label}: {}", (*text)?)));
+        return message + &extra.collect::<String>();
+    }
+    message
 }
 
 fn statement_failure(

@@ -33,6 +33,7 @@ compile_error!("enable at least one database backend of retort: features \"postg
 
 #[cfg(feature = "cli")]
 pub mod cli;
+mod connect;
 mod db;
 mod drift;
 mod embedded;
@@ -74,10 +75,11 @@ pub use retort_core::{
     Severity, SourceKind,
 };
 
+pub use connect::wait_for_database;
 pub use db::Db;
 pub use drift::Drift;
 pub use error::Error;
 pub use migrator::{Migrator, Options, Progress, ProgressFn};
-pub use redact::redact;
+pub use redact::{hide_password_of, redact};
 pub use report::{Edited, HistoryEntry, LogEntry, Report, Status, StepReport};
 pub use table::{LOG_TABLE, VersionTable};

@@ -534,7 +534,7 @@ impl<'m> Run<'m, '_> {
                 progress(&Progress::Statement { line: statement.line, sql: &statement.sql });
             }
             if let Err(err) = self.conn.execute(&statement.sql).await {
-                let mut message = crate::redact::redact(&database_message(&err));
+                let mut message = crate::redact::redact(&crate::error::database_message(&err));
                 if lock_table_full(&err) && !options.transaction_per_revision {
                     message.push_str(
                         "\n  every revision of this run shares one transaction, which keeps a lock on each table and index it creates until it commits: raise max_locks_per_transaction on the server, or run one transaction per revision (`--transaction-per-revision`, `Options::transaction_per_revision`)",
@@ -727,22 +727,6 @@ fn unrecorded(err: Error, revision: Option<RunningRevision<'_, '_>>) -> Error {
         },
         (err, _) => err,
     }
-}
-
-/// The database's message with its code, and PostgreSQL's detail and hint.
-fn database_message(err: &sqlx::Error) -> String {
-    let Some(db) = err.as_database_error() else { return err.to_string() };
-    let message = match db.code() {
-        Some(code) => format!("{} (code {code})", db.message()),
-        None => db.message().to_owned(),
-    };
-    #[cfg(feature = "postgres")]
-    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-        let extra = [("detail", pg.detail()), ("hint", pg.hint())];
-        let extra = extra.iter().filter_map(|(label, text)| Some(format!("\n  {label}: {}", (*text)?)));
-        return message + &extra.collect::<String>();
-    }
-    message
 }
 
 /// True when PostgreSQL ran out of room in its lock table

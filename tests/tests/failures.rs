@@ -230,3 +230,21 @@ async fn edited_revisions_are_reported_and_repair_accepts_them() {
         db.finish(pool).await;
     }
 }
+
+#[tokio::test]
+async fn a_database_error_outside_a_revision_gives_the_servers_message_without_its_source_line() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let db = TestDb::create(Backend::Postgres).await;
+    let pool = db.pool().await;
+    // The version table's schema does not exist: creating the table fails.
+    let m = Migrator::from_dir(versions(&[Rev::table("aaaa0001", &[])])).unwrap().with_version_table_schema("nowhere");
+    let err = m.upgrade(pool.db(), "head").await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Database { .. }), "{err:?}");
+    assert!(text.contains("schema \"nowhere\" does not exist (code 3F000)"), "{text}");
+    // sqlx's rendering ends in "at line N", the line of PostgreSQL's C source.
+    assert!(!text.contains(" at line "), "{text}");
+    db.finish(pool).await;
+}
