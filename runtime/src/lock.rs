@@ -1,7 +1,11 @@
 //! One process migrates at a time: a PostgreSQL advisory lock or a MySQL
 //! named lock keyed on the version table, held on a connection that is
 //! closed rather than pooled if anything goes wrong, so the lock can never
-//! leak. SQLite's lock is its write transaction (`BEGIN IMMEDIATE`).
+//! leak. On SQLite, whose own lock is a write transaction and so ends at
+//! every COMMIT, it is an advisory lock on a file next to the database
+//! (`app.db.retort-lock`), held across the run's transactions and the
+//! statements of `Transactional: false` revisions, and released by the
+//! operating system when the process dies.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +19,8 @@ use crate::table::VersionTable;
 pub(crate) struct Lock {
     key: i64,
     name: String,
+    /// SQLite: the locked file (unlocked when dropped or closed).
+    file: Option<std::fs::File>,
 }
 
 impl Lock {
@@ -30,7 +36,8 @@ impl Lock {
         } else {
             String::new()
         };
-        let lock = Lock { key, name };
+        let file = if conn.dialect() == Dialect::Sqlite { lock_file(conn).await? } else { None };
+        let lock = Lock { key, name, file };
         let started = Instant::now();
         let mut announced = false;
         loop {
@@ -61,7 +68,17 @@ impl Lock {
                 let left = timeout.saturating_sub(started.elapsed()).as_secs().min(1);
                 format!("SELECT COALESCE(CAST(GET_LOCK('{}', {left}) AS CHAR), '0')", self.name)
             }
-            Dialect::Sqlite => return Ok(true),
+            Dialect::Sqlite => {
+                let Some(file) = &self.file else { return Ok(true) };
+                return match file.try_lock() {
+                    Ok(()) => Ok(true),
+                    Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+                    Err(std::fs::TryLockError::Error(err)) => Err(Error::Database {
+                        doing: "taking the migration lock (a file lock next to the SQLite database)".to_owned(),
+                        message: err.to_string(),
+                    }),
+                };
+            }
         };
         match conn.fetch_strings(&sql).await {
             Ok(got) => Ok(got.first().is_some_and(|g| g == "1")),
@@ -75,7 +92,10 @@ impl Lock {
         let sql = match conn.dialect() {
             Dialect::Postgres => format!("SELECT CAST(pg_advisory_unlock({}) AS TEXT)", self.key),
             Dialect::MySql => format!("SELECT CAST(RELEASE_LOCK('{}') AS CHAR)", self.name),
-            Dialect::Sqlite => return true,
+            Dialect::Sqlite => {
+                // Closing the file releases the lock too.
+                return self.file.as_ref().is_none_or(|file| file.unlock().is_ok());
+            }
         };
         match conn.execute(&sql).await {
             Ok(_) => {
@@ -88,4 +108,23 @@ impl Lock {
             }
         }
     }
+}
+
+/// The lock file of the connection's SQLite database, opened (created if
+/// need be); `None` for an in-memory or temporary database, which no other
+/// process can open.
+async fn lock_file(conn: &mut Conn<'_>) -> Result<Option<std::fs::File>, Error> {
+    let found = conn
+        .fetch_strings("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .await
+        .map_err(|e| Error::database("finding the SQLite database's file", &e))?;
+    let Some(path) = found.into_iter().next().filter(|p| !p.is_empty()) else { return Ok(None) };
+    let lock_path = format!("{path}.retort-lock");
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|err| {
+        Error::Database {
+            doing: format!("opening the migration lock file {lock_path}"),
+            message: format!("{err}; retort locks this file next to the database so that one process migrates at a time: make the directory writable"),
+        }
+    })?;
+    Ok(Some(file))
 }

@@ -1,6 +1,7 @@
 //! `retort-test-migrate URL DIR [TARGET]`: upgrades the database at URL with
 //! the versions in DIR, as a separate process for the concurrency and
 //! kill tests. Prints the applied steps; exits 1 with the error on stderr.
+//! `RETORT_TEST_PER_REVISION=1` runs one transaction per revision.
 
 use std::process::ExitCode;
 
@@ -9,8 +10,12 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (url, dir) = (&args[0], &args[1]);
     let target = args.get(2).map_or("heads", String::as_str);
+    let per_revision = std::env::var_os("RETORT_TEST_PER_REVISION").is_some_and(|v| v == "1");
+    let options = retort::Options::default()
+        .with_transaction_per_revision(per_revision)
+        .with_lock_timeout(std::time::Duration::from_secs(120));
     let migrator = match retort::Migrator::from_dir(dir) {
-        Ok(m) => m,
+        Ok(m) => m.with_options(options),
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
