@@ -470,6 +470,14 @@ impl<'c> Verb<'_, 'c> {
             return Ok(ExitCode::SUCCESS);
         }
         let target = RevisionRange::single(revision)?;
+        if migrator.graph().is_empty() {
+            // Nothing to run is what Alembic does too (exit 0), but it is
+            // usually the wrong directory: say so.
+            let dir = migrator.dir().unwrap_or(std::path::Path::new("."));
+            let mut empty = retort_core::loader::empty_directory(dir);
+            empty.severity = retort_core::Severity::Warning;
+            eprintln!("{empty:#}");
+        }
         let migrator = with_progress(migrator, run);
         let report = if up {
             migrator.upgrade(self.db()?, target).await?

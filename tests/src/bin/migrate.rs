@@ -1,5 +1,5 @@
 //! `retort-test-migrate URL DIR [TARGET]`: upgrades the database at URL with
-//! the versions in DIR, as a separate process for the concurrency and
+//! the versions in DIR (downgrades to X for a TARGET of `down:X`), as a separate process for the concurrency and
 //! kill tests. Prints the applied steps; exits 1 with the error on stderr.
 //! `RETORT_TEST_PER_REVISION=1` runs one transaction per revision.
 
@@ -21,15 +21,19 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let run = async |db: retort::Db<'_>| match target.strip_prefix("down:") {
+        Some(target) => migrator.downgrade(db, target).await,
+        None => migrator.upgrade(db, target).await,
+    };
     let result = if url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(url).await.unwrap();
-        migrator.upgrade(&pool, target).await
+        run((&pool).into()).await
     } else if url.starts_with("mysql") {
         let pool = sqlx::MySqlPool::connect(url).await.unwrap();
-        migrator.upgrade(&pool, target).await
+        run((&pool).into()).await
     } else {
         let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        migrator.upgrade(&pool, target).await
+        run((&pool).into()).await
     };
     match result {
         Ok(report) => {
