@@ -17,16 +17,22 @@
 //! `postgres`, `mysql`.
 //!
 //! - One process migrates at a time (PostgreSQL advisory lock, MySQL
-//!   `GET_LOCK`, SQLite `BEGIN IMMEDIATE`); the others wait, then find
-//!   nothing left to do. At head, a start costs one query and no lock.
+//!   `GET_LOCK`, SQLite an advisory lock on a file next to the database);
+//!   the others wait, then find nothing left to do. At head, a start costs
+//!   one query and no lock.
 //! - By default one transaction holds the whole run on PostgreSQL and
 //!   SQLite, so a failure leaves the database where it started;
 //!   [`Options::transaction_per_revision`] gives one per revision. A revision
 //!   marked `Transactional: false` runs outside any transaction, statement by
 //!   statement. MySQL commits DDL as it goes: each revision is its own unit,
 //!   and a failure is recorded in retort's log table.
+//! - On SQLite a run keeps foreign keys off and checks them itself before
+//!   every COMMIT, so a table rebuild cannot cascade into child rows.
 //! - Errors name the revision, the file, the line of the failing statement
-//!   and the database's message; connection URLs are redacted.
+//!   and the database's message; passwords are redacted whatever the shape
+//!   of their URL ([`redact`], [`hide_password_of`]).
+//!   [`wait_for_database`] says why a server cannot be reached, and can
+//!   wait for one that is starting.
 
 #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
 compile_error!("enable at least one database backend of retort: features \"postgres\", \"mysql\" or \"sqlite\"");
