@@ -161,6 +161,14 @@ pub struct Transactions {
     /// One transaction per revision instead of one for the whole run.
     #[arg(long)]
     pub transaction_per_revision: bool,
+    /// MySQL: finish a revision an earlier run left half done, running
+    /// only the statements after those retort's log records as done.
+    #[arg(long, conflicts_with = "restart")]
+    pub resume: bool,
+    /// MySQL: run a revision an earlier run left half done from its first
+    /// statement (after undoing by hand what ran).
+    #[arg(long)]
+    pub restart: bool,
 }
 
 /// How read-only commands print.
@@ -455,7 +463,7 @@ impl<'c> Verb<'_, 'c> {
 
     /// `upgrade` (or, with `up` false, `downgrade`): run, or print the SQL.
     async fn upgrade(&mut self, revision: &str, run: &RunArgs, transactions: &Transactions, up: bool) -> Outcome {
-        let migrator = &per_revision(self.migrator, transactions.transaction_per_revision);
+        let migrator = &with_transactions(self.migrator, transactions);
         if run.sql {
             let range = migrator.graph().offline_range(revision, up)?;
             let from: Vec<&str> = range.from.iter().map(String::as_str).collect();
@@ -505,9 +513,14 @@ impl<'c> Verb<'_, 'c> {
 }
 
 /// `migrator`, with one transaction per revision when `--transaction-per-revision` asks.
-fn per_revision(migrator: &Migrator, asked: bool) -> Migrator {
+fn with_transactions(migrator: &Migrator, asked: &Transactions) -> Migrator {
     let mut options = migrator.options().clone();
-    options.transaction_per_revision |= asked;
+    options.transaction_per_revision |= asked.transaction_per_revision;
+    if asked.resume {
+        options.on_unfinished = crate::OnUnfinished::Resume;
+    } else if asked.restart {
+        options.on_unfinished = crate::OnUnfinished::Restart;
+    }
     migrator.clone().with_options(options)
 }
 

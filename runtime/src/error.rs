@@ -118,6 +118,15 @@ pub enum Error {
         /// asked to wait.
         waited: Option<(Duration, u32)>,
     },
+    /// MySQL: a revision an earlier run left half done; the message says
+    /// which of its statements ran and what to do, step by step.
+    #[error("{message}")]
+    Unfinished {
+        /// The revision.
+        revision: String,
+        /// What ran, what may have, and what to do.
+        message: String,
+    },
     /// A database error outside any revision (connecting, the version table).
     #[error("database error while {doing}: {message}")]
     Database {

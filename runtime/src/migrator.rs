@@ -33,11 +33,36 @@ pub struct Options {
     pub allow_database_ahead: bool,
     /// How long to wait for another process's migration lock.
     pub lock_timeout: Duration,
+    /// MySQL: what to do with a revision an earlier run left half done
+    /// (by default, stop and say what ran).
+    pub on_unfinished: OnUnfinished,
+}
+
+/// What a MySQL run does with a revision an earlier run left half done
+/// (MySQL commits DDL statement by statement, so part of it stays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OnUnfinished {
+    /// Stop before running anything, saying which statements ran, which
+    /// one may have, and what to do.
+    #[default]
+    Stop,
+    /// Run only the statements after those retort's log records as done
+    /// (`--resume`). Refused when those statements changed since.
+    Resume,
+    /// Run the revision from its first statement again: what ran was undone
+    /// by hand (`--restart`).
+    Restart,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { transaction_per_revision: false, allow_database_ahead: false, lock_timeout: Duration::from_secs(600) }
+        Options {
+            transaction_per_revision: false,
+            allow_database_ahead: false,
+            lock_timeout: Duration::from_secs(600),
+            on_unfinished: OnUnfinished::Stop,
+        }
     }
 }
 
@@ -51,6 +76,12 @@ impl Options {
     /// Sets [`Options::allow_database_ahead`].
     pub fn with_allow_database_ahead(mut self, yes: bool) -> Self {
         self.allow_database_ahead = yes;
+        self
+    }
+
+    /// Sets [`Options::on_unfinished`].
+    pub fn with_on_unfinished(mut self, what: OnUnfinished) -> Self {
+        self.on_unfinished = what;
         self
     }
 

@@ -14,6 +14,7 @@ use crate::foreign_keys::{self, Violation};
 use crate::lock::Lock;
 use crate::migrator::{Command, Migrator, Progress, acquire};
 use crate::report::{Report, Status, StepReport};
+use crate::unfinished::{self, Decision, Earlier};
 
 /// The transaction state of a run, and the bookkeeping it still owes the
 /// database.
@@ -104,6 +105,8 @@ struct Run<'m, 'c> {
     dangling_before: Option<Vec<Violation>>,
     /// The run changed a connection setting it has not restored yet.
     settings_changed: bool,
+    /// The position (0-based) of the statement that failed last.
+    failed_at: usize,
     /// Set once the run ended with no transaction or lock left open.
     clean: bool,
 }
@@ -152,6 +155,7 @@ impl Migrator {
             check_foreign_keys: false,
             dangling_before: None,
             settings_changed: false,
+            failed_at: 0,
             clean: false,
         };
         let lock = match Lock::acquire(&mut run.conn, &self.table, self.options.lock_timeout).await {
@@ -361,7 +365,7 @@ impl<'m> Run<'m, '_> {
             if let Some(r) = revision.filter(|_| self.check_foreign_keys) {
                 self.warn_about_foreign_keys_pragmas(r);
             }
-            self.run_statements(revision, false).await?;
+            self.run_statements(revision, false, 0).await?;
         }
         self.tx.step_ran(step);
         if let Some(r) = revision {
@@ -395,6 +399,7 @@ impl<'m> Run<'m, '_> {
         started: Instant,
     ) -> Result<(), Error> {
         let mut unfinished = None;
+        let mut skip = 0;
         let mut row = revision.map(|r| LogRow {
             rev: r.rev,
             direction: r.direction,
@@ -403,15 +408,23 @@ impl<'m> Run<'m, '_> {
             duration: Duration::ZERO,
             detail: String::new(),
         });
-        if let Some(row) = &row {
-            unfinished = self.unfinished_since(row.rev).await?;
+        if let (Some(row), Some(r)) = (&mut row, revision) {
+            if let Some(earlier) = self.unfinished_run(row.rev).await? {
+                let choice = self.migrator.options.on_unfinished;
+                match unfinished::decide(&earlier, &r.rev.id, &r.rev.path, r.direction, r.statements, choice)? {
+                    Decision::Run => unfinished = Some(earlier.since),
+                    Decision::Skip(n) => skip = n,
+                }
+            }
+            row.detail = unfinished::marker(r.statements, skip);
             self.write_log(row).await?;
         }
-        if let Err(mut err) = self.run_statements(revision, true).await {
-            if let (Some(row), Error::Statement { partial: Some(detail), .. }) = (&mut row, &mut err) {
+        if let Err(mut err) = self.run_statements(revision, true, skip).await {
+            if let (Some(row), Some(r), Error::Statement { partial: Some(detail), .. }) = (&mut row, revision, &mut err)
+            {
                 row.status = Status::Failed;
                 row.duration = started.elapsed();
-                row.detail.clone_from(detail);
+                row.detail = format!("{}\n{detail}", unfinished::marker(r.statements, self.failed_at));
                 let _ = self.write_log(row).await;
                 if let Some(since) = unfinished {
                     detail.push_str(&format!(
@@ -430,6 +443,7 @@ impl<'m> Run<'m, '_> {
         if let Some(row) = &mut row {
             row.status = Status::done(row.direction);
             row.duration = started.elapsed();
+            row.detail.clear();
             self.write_log(row).await?;
         }
         self.commit().await
@@ -440,10 +454,10 @@ impl<'m> Run<'m, '_> {
     /// transaction, a revision's own `PRAGMA foreign_keys` works).
     async fn run_outside_transaction(&mut self, revision: Option<RunningRevision<'_, '_>>) -> Result<(), Error> {
         if !self.check_foreign_keys {
-            return self.run_statements(revision, true).await;
+            return self.run_statements(revision, true, 0).await;
         }
         foreign_keys::set(&mut self.conn, true).await?;
-        let result = self.run_statements(revision, true).await;
+        let result = self.run_statements(revision, true, 0).await;
         foreign_keys::set(&mut self.conn, false).await?;
         result
     }
@@ -503,20 +517,36 @@ impl<'m> Run<'m, '_> {
         Ok(())
     }
 
-    /// When retort's log says an earlier run of `rev` started and never
-    /// finished (MySQL), when that was.
-    async fn unfinished_since(&mut self, rev: &Revision) -> Result<Option<String>, Error> {
+    /// The earlier run of `rev` that retort's log says started and never
+    /// finished (MySQL), if any.
+    async fn unfinished_run(&mut self, rev: &Revision) -> Result<Option<Earlier>, Error> {
         let table = &self.migrator.table;
         let sql = table.log_status(self.dialect);
         let rows = self
             .conn
-            .fetch_rows(&sql, &[&table.display_name(), &rev.id], 2)
+            .fetch_rows(&sql, &[&table.display_name(), &rev.id], 4)
             .await
             .map_err(|e| Error::database("reading retort's log", &e))?;
         Ok(rows.into_iter().find_map(|row| match row.as_slice() {
-            [Some(status), Some(since)] if status.parse().is_ok_and(Status::is_unfinished) => Some(since.clone()),
+            [Some(status), Some(since), Some(direction), detail] => {
+                let status: Status = status.parse().ok().filter(|s: &Status| s.is_unfinished())?;
+                let detail = detail.as_deref().unwrap_or("");
+                Some(Earlier::new(status, since.clone(), direction.clone(), detail))
+            }
             _ => None,
         }))
+    }
+
+    /// MySQL: records in retort's log that the first `done` statements of
+    /// `revision` ran, so that a run that dies next knows how far it got.
+    async fn record_progress(&mut self, revision: RunningRevision<'_, '_>, done: usize) -> Result<(), Error> {
+        let table = &self.migrator.table;
+        let detail = unfinished::marker(revision.statements, done);
+        self.conn
+            .execute_with(&table.log_set_detail(self.dialect), &[&detail, &table.display_name(), &revision.rev.id])
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::database("writing retort's log", &e))
     }
 
     /// Runs a revision's statements one by one; on failure, the error names
@@ -525,10 +555,11 @@ impl<'m> Run<'m, '_> {
         &mut self,
         revision: Option<RunningRevision<'_, '_>>,
         autocommit: bool,
+        skip: usize,
     ) -> Result<(), Error> {
         let Some(revision) = revision else { return Ok(()) };
         let options = &self.migrator.options;
-        for (index, statement) in revision.statements.iter().enumerate() {
+        for (index, statement) in revision.statements.iter().enumerate().skip(skip) {
             tracing::debug!(line = statement.line, "{}", shorten(&statement.sql));
             if let Some(progress) = &self.migrator.progress {
                 progress(&Progress::Statement { line: statement.line, sql: &statement.sql });
@@ -540,6 +571,7 @@ impl<'m> Run<'m, '_> {
                         "\n  every revision of this run shares one transaction, which keeps a lock on each table and index it creates until it commits: raise max_locks_per_transaction on the server, or run one transaction per revision (`--transaction-per-revision`, `Options::transaction_per_revision`)",
                     );
                 }
+                self.failed_at = index;
                 return Err(Error::Statement {
                     revision: revision.rev.id.clone(),
                     path: revision.rev.path.clone(),
@@ -548,6 +580,9 @@ impl<'m> Run<'m, '_> {
                     message,
                     partial: self.partial_note(revision, index, autocommit),
                 });
+            }
+            if self.dialect == Dialect::MySql && index + 1 < revision.statements.len() {
+                self.record_progress(revision, index + 1).await?;
             }
         }
         Ok(())

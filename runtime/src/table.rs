@@ -202,10 +202,20 @@ impl VersionTable {
 
     pub(crate) fn log_status(&self, dialect: Dialect) -> String {
         format!(
-            "SELECT status, started_at FROM {} WHERE version_table = {} AND revision = {}",
+            "SELECT status, started_at, direction, detail FROM {} WHERE version_table = {} AND revision = {}",
             self.qualified(dialect, LOG_TABLE),
             param(dialect, 1),
             param(dialect, 2)
+        )
+    }
+
+    pub(crate) fn log_set_detail(&self, dialect: Dialect) -> String {
+        format!(
+            "UPDATE {} SET detail = {} WHERE version_table = {} AND revision = {}",
+            self.qualified(dialect, LOG_TABLE),
+            param(dialect, 1),
+            param(dialect, 2),
+            param(dialect, 3)
         )
     }
 

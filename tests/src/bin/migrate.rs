@@ -1,7 +1,8 @@
 //! `retort-test-migrate URL DIR [TARGET]`: upgrades the database at URL with
 //! the versions in DIR (downgrades to X for a TARGET of `down:X`), as a separate process for the concurrency and
 //! kill tests. Prints the applied steps; exits 1 with the error on stderr.
-//! `RETORT_TEST_PER_REVISION=1` runs one transaction per revision.
+//! `RETORT_TEST_PER_REVISION=1` runs one transaction per revision,
+//! `RETORT_TEST_RESUME=1` resumes a half-done MySQL revision.
 
 use std::process::ExitCode;
 
@@ -13,6 +14,11 @@ async fn main() -> ExitCode {
     let per_revision = std::env::var_os("RETORT_TEST_PER_REVISION").is_some_and(|v| v == "1");
     let options = retort::Options::default()
         .with_transaction_per_revision(per_revision)
+        .with_on_unfinished(match std::env::var("RETORT_TEST_RESUME").as_deref() {
+            Ok("1") => retort::OnUnfinished::Resume,
+            Ok("restart") => retort::OnUnfinished::Restart,
+            _ => retort::OnUnfinished::Stop,
+        })
         .with_lock_timeout(std::time::Duration::from_secs(120));
     let migrator = match retort::Migrator::from_dir(dir) {
         Ok(m) => m.with_options(options),
