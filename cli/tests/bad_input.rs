@@ -215,17 +215,7 @@ async fn bad_input_fails_cleanly_changes_nothing_and_prints_no_password() {
 
 /// The tables and the version rows, to compare before and after.
 async fn schema_of(pool: &retort_tests::Pool) -> (Vec<String>, Vec<String>) {
-    use retort_tests::Pool;
-    let sql = match pool {
-        Pool::Sqlite(_) => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-        Pool::Postgres(_) => {
-            "SELECT CAST(tablename AS TEXT) FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
-        }
-        Pool::MySql(_) => {
-            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1"
-        }
-    };
-    let tables = pool.strings(sql).await;
+    let tables = pool.table_names().await;
     let rows =
         if tables.iter().any(|t| t == "alembic_version") { pool.versions("alembic_version").await } else { Vec::new() };
     (tables, rows)

@@ -12,6 +12,9 @@ use sqlx::Connection;
 
 use crate::error::Error;
 
+/// The longest one connection attempt may take.
+const ATTEMPT: Duration = Duration::from_secs(10);
+
 /// Checks that the database at `url` accepts a connection, and on failure
 /// says why in plain words, naming the host and port (never the password).
 ///
@@ -52,16 +55,14 @@ pub async fn wait_for_database(url: &str, wait: Duration) -> Result<(), Error> {
     let mut attempts = 0u32;
     loop {
         attempts += 1;
-        let left = wait.saturating_sub(started.elapsed());
-        // One attempt may take at most 10 s, or what is left of the wait.
-        let limit = if wait.is_zero() { Duration::from_secs(10) } else { left.max(Duration::from_millis(200)) };
-        let failure = match tokio::time::timeout(limit.min(Duration::from_secs(10)), connect_once(dialect, url)).await {
+        // One attempt may take at most 10 s, or what is left of the wait
+        // (but 200 ms).
+        let left = wait.saturating_sub(started.elapsed()).max(Duration::from_millis(200));
+        let limit = if wait.is_zero() { ATTEMPT } else { left.min(ATTEMPT) };
+        let failure = match tokio::time::timeout(limit, connect_once(dialect, url)).await {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(err)) => Failure::of(&err, &target),
-            Err(_) => Failure {
-                cause: format!("no answer within {} s", limit.min(Duration::from_secs(10)).as_secs()),
-                passes: true,
-            },
+            Err(_) => Failure { cause: format!("no answer within {:.1} s", limit.as_secs_f64()), passes: true },
         };
         let waited = started.elapsed();
         if !failure.passes || waited >= wait {

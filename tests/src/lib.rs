@@ -129,6 +129,20 @@ impl Pool {
         !self.strings(&sql).await.is_empty()
     }
 
+    /// The names of the tables of the database (its current schema), sorted.
+    pub async fn table_names(&self) -> Vec<String> {
+        let sql = match self {
+            Pool::Sqlite(_) => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            Pool::Postgres(_) => {
+                "SELECT CAST(tablename AS TEXT) FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+            }
+            Pool::MySql(_) => {
+                "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1"
+            }
+        };
+        self.strings(sql).await
+    }
+
     /// The version table's rows, sorted.
     pub async fn versions(&self, table: &str) -> Vec<String> {
         let mut rows = self.strings(&format!("SELECT version_num FROM {table}")).await;

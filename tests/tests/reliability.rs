@@ -91,16 +91,8 @@ fn plain_chain(length: usize) -> Vec<Rev> {
 
 /// The revisions whose tables exist, as numbers, sorted.
 async fn tables_present(pool: &Pool) -> Vec<usize> {
-    let sql = match pool {
-        Pool::Sqlite(_) => "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 't_r%'",
-        Pool::Postgres(_) => {
-            "SELECT CAST(tablename AS TEXT) FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 't_r%'"
-        }
-        Pool::MySql(_) => {
-            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 't_r%'"
-        }
-    };
-    let mut found: Vec<usize> = pool.strings(sql).await.iter().map(|t| t[3..].parse().unwrap()).collect();
+    let mut found: Vec<usize> =
+        pool.table_names().await.iter().filter_map(|t| t.strip_prefix("t_r")?.parse().ok()).collect();
     found.sort_unstable();
     found
 }
