@@ -29,6 +29,7 @@ pub mod ini;
 pub mod loader;
 mod parse;
 pub mod revision;
+pub mod schema;
 mod split;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};

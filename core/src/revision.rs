@@ -15,8 +15,10 @@ pub const FORBIDDEN_ID_CHARS: [char; 4] = ['@', '-', '+', ':'];
 
 /// A database dialect a section of SQL can be limited to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "json", derive(serde::Serialize), serde(rename_all = "lowercase"))]
 pub enum Dialect {
     /// PostgreSQL (`-- upgrade: postgresql`).
+    #[cfg_attr(feature = "json", serde(rename = "postgresql"))]
     Postgres,
     /// MySQL and MariaDB (`-- upgrade: mysql`).
     MySql,

@@ -1,0 +1,278 @@
+//! The canonical text of a schema: deterministic DDL, one object after
+//! another in name order, in the normalised forms comparisons use, so that
+//! two databases holding one schema print the same text and a diff of two
+//! texts shows what differs. Names the engine made up are left out.
+//!
+//! The fingerprint hashes the same text with every table's columns in name
+//! order: column order is not part of a schema's identity, so equal
+//! fingerprints go with an empty [`compare`](super::compare).
+
+use std::fmt::Write;
+
+use sha2::{Digest, Sha256};
+
+use super::model::{Column, Identity, Schema, Table};
+use super::names::{ConstraintKind, columns_named_in, is_generated_name, quote_identifier};
+use crate::Dialect;
+
+impl Schema {
+    /// The canonical DDL of every object, tables with their columns in the
+    /// engine's order.
+    pub fn canonical_sql(&self) -> String {
+        self.render(false, None)
+    }
+
+    /// The canonical DDL of the tables (and views) named in `only`.
+    pub fn canonical_sql_of(&self, only: &[String]) -> String {
+        self.render(false, Some(only))
+    }
+
+    /// SHA-256 (hex) of the canonical text with columns in name order.
+    pub fn fingerprint(&self) -> String {
+        let digest = Sha256::digest(self.render(true, None).as_bytes());
+        digest.iter().fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+    }
+
+    fn render(&self, sorted_columns: bool, only: Option<&[String]>) -> String {
+        let dialect = self.dialect.unwrap_or(Dialect::Sqlite);
+        let wanted = |name: &super::Name| {
+            only.is_none_or(|names| names.iter().any(|n| *n == name.name || *n == name.to_string()))
+        };
+        let q = |name: &str| quote_identifier(dialect, name);
+        let qn = |name: &super::Name| qualified(dialect, name);
+        let mut out = String::new();
+        if only.is_none() {
+            for e in self.enums.values() {
+                let labels: Vec<String> = e.labels.iter().map(|l| string_literal(l)).collect();
+                let _ = writeln!(out, "CREATE TYPE {} AS ENUM ({});\n", qn(&e.name), labels.join(", "));
+            }
+            for s in self.sequences.values() {
+                let _ = write!(
+                    out,
+                    "CREATE SEQUENCE {} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {}{}",
+                    qn(&s.name),
+                    s.data_type,
+                    s.increment,
+                    s.min_value,
+                    s.max_value,
+                    if s.cycle { " CYCLE" } else { " NO CYCLE" }
+                );
+                out.push_str(";\n\n");
+            }
+        }
+        for table in self.tables.values().filter(|t| wanted(&t.name)) {
+            render_table(&mut out, dialect, table, sorted_columns);
+        }
+        if only.is_none() {
+            // After the tables: a SERIAL's sequence belongs to its column.
+            for s in self.sequences.values() {
+                if let Some(owner) = &s.owned_by {
+                    let _ = writeln!(out, "ALTER SEQUENCE {} OWNED BY {owner};\n", qn(&s.name));
+                }
+            }
+        }
+        for view in self.views.values().filter(|v| wanted(&v.name)) {
+            let kind = if view.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+            let _ = writeln!(out, "CREATE {kind} {} AS\n{};\n", qn(&view.name), view.normalized);
+        }
+        if only.is_none() {
+            for routine in self.routines.values() {
+                let _ = writeln!(out, "-- {} {}\n{}\n", routine.kind, routine.name, routine.definition.trim());
+            }
+        }
+        for trigger in self.triggers.iter().filter(|t| wanted(&t.table)) {
+            let _ = writeln!(
+                out,
+                "-- trigger {} on {}\n{};\n",
+                q(&trigger.name),
+                qn(&trigger.table),
+                trigger.definition.trim()
+            );
+        }
+        out
+    }
+}
+
+fn render_table(out: &mut String, dialect: Dialect, table: &Table, sorted_columns: bool) {
+    let q = |name: &str| quote_identifier(dialect, name);
+    let list = |names: &[String]| names.iter().map(|n| q(n)).collect::<Vec<_>>().join(", ");
+    let named = |kind: ConstraintKind, name: &Option<String>, columns: &[String]| match name {
+        Some(name) if !is_generated_name(dialect, &table.name.name, kind, name, columns) => {
+            format!("CONSTRAINT {} ", q(name))
+        }
+        _ => String::new(),
+    };
+    let mut columns: Vec<&Column> = table.columns.iter().collect();
+    if sorted_columns {
+        columns.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    // SQLite's AUTOINCREMENT can only be written on the column.
+    let inline_key = dialect == Dialect::Sqlite
+        && columns.iter().any(|c| c.identity == Some(Identity::AutoIncrement))
+        && table.primary_key.as_ref().is_some_and(|pk| pk.columns.len() == 1);
+    let mut lines: Vec<String> = columns.iter().map(|c| column_sql(dialect, c, inline_key)).collect();
+    if let Some(pk) = table.primary_key.as_ref().filter(|_| !inline_key) {
+        lines.push(format!(
+            "{}PRIMARY KEY ({})",
+            named(ConstraintKind::PrimaryKey, &pk.name, &pk.columns),
+            list(&pk.columns)
+        ));
+    }
+    let mut uniques: Vec<String> = table
+        .uniques
+        .iter()
+        .map(|u| {
+            let nulls = if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" };
+            format!("{}UNIQUE{nulls} ({})", named(ConstraintKind::Unique, &u.name, &u.columns), list(&u.columns))
+        })
+        .collect();
+    uniques.sort();
+    let mut checks: Vec<String> = table
+        .checks
+        .iter()
+        .map(|c| {
+            format!(
+                "{}CHECK ({})",
+                named(ConstraintKind::Check, &c.name, &check_columns(table, &c.normalized)),
+                c.normalized
+            )
+        })
+        .collect();
+    checks.sort();
+    let mut foreign_keys: Vec<String> = table
+        .foreign_keys
+        .iter()
+        .map(|fk| {
+            let mut text = format!(
+                "{}FOREIGN KEY ({}) REFERENCES {}",
+                named(ConstraintKind::ForeignKey, &fk.name, &fk.columns),
+                list(&fk.columns),
+                qualified(dialect, &fk.references)
+            );
+            if !fk.referenced_columns.is_empty() {
+                let _ = write!(text, " ({})", list(&fk.referenced_columns));
+            }
+            if fk.on_delete != super::Action::NoAction {
+                let _ = write!(text, " ON DELETE {}", fk.on_delete.sql());
+            }
+            if fk.on_update != super::Action::NoAction {
+                let _ = write!(text, " ON UPDATE {}", fk.on_update.sql());
+            }
+            match fk.deferrable {
+                super::Deferrable::No => {}
+                super::Deferrable::InitiallyImmediate => text.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
+                super::Deferrable::InitiallyDeferred => text.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+            }
+            text
+        })
+        .collect();
+    foreign_keys.sort();
+    lines.extend(uniques);
+    lines.extend(checks);
+    lines.extend(foreign_keys);
+    let _ = write!(out, "CREATE TABLE {} (\n    {}\n)", qualified(dialect, &table.name), lines.join(",\n    "));
+    if !table.options.is_empty() {
+        let _ = write!(out, " {}", table.options.join(", "));
+    }
+    out.push_str(";\n");
+    let mut indexes: Vec<String> = table
+        .indexes
+        .iter()
+        .map(|index| {
+            let keys: Vec<String> = index
+                .keys
+                .iter()
+                .map(|k| {
+                    let key = if k.is_expression {
+                        format!("({})", k.normalized)
+                    } else if k.normalized.ends_with(')') {
+                        // MySQL's prefix key: `body(20)`.
+                        k.normalized.clone()
+                    } else {
+                        q(&k.normalized)
+                    };
+                    if k.descending { format!("{key} DESC") } else { key }
+                })
+                .collect();
+            let columns: Vec<String> = index.keys.iter().map(|k| k.normalized.clone()).collect();
+            let name = if is_generated_name(dialect, &table.name.name, ConstraintKind::Index, &index.name, &columns) {
+                String::new()
+            } else {
+                format!("{} ", q(&index.name))
+            };
+            let mut text = format!(
+                "CREATE {}INDEX {name}ON {}",
+                if index.unique { "UNIQUE " } else { "" },
+                qualified(dialect, &table.name)
+            );
+            if let Some(method) = &index.method {
+                let _ = write!(text, " USING {method}");
+            }
+            let _ = write!(text, " ({})", keys.join(", "));
+            if let Some(predicate) = &index.normalized_predicate {
+                let _ = write!(text, " WHERE {predicate}");
+            }
+            text.push(';');
+            text
+        })
+        .collect();
+    indexes.sort();
+    for index in indexes {
+        let _ = writeln!(out, "{index}");
+    }
+    out.push('\n');
+}
+
+/// The columns a CHECK's condition names, for MariaDB's habit of naming a
+/// column CHECK after its column.
+fn check_columns(table: &Table, condition: &str) -> Vec<String> {
+    columns_named_in(table.columns.iter().map(|c| c.name.as_str()), condition)
+}
+
+fn column_sql(dialect: Dialect, column: &Column, inline_key: bool) -> String {
+    let mut text = format!("{} {}", quote_identifier(dialect, &column.name), column.normalized_type);
+    if let Some(collation) = &column.collation {
+        let _ = write!(text, " COLLATE {collation}");
+    }
+    if let Some(generated) = &column.generated {
+        let kind = if generated.stored { "STORED" } else { "VIRTUAL" };
+        let _ = write!(text, " GENERATED ALWAYS AS ({}) {kind}", generated.expression);
+    }
+    if !column.nullable {
+        text.push_str(" NOT NULL");
+    }
+    if let Some(default) = &column.normalized_default {
+        let _ = write!(text, " DEFAULT {default}");
+    }
+    if let Some(on_update) = &column.on_update {
+        let _ = write!(text, " ON UPDATE {on_update}");
+    }
+    match column.identity {
+        Some(Identity::Always) => text.push_str(" GENERATED ALWAYS AS IDENTITY"),
+        Some(Identity::ByDefault) => text.push_str(" GENERATED BY DEFAULT AS IDENTITY"),
+        Some(Identity::AutoIncrement) if dialect == Dialect::Sqlite && inline_key => {
+            text.push_str(" PRIMARY KEY AUTOINCREMENT")
+        }
+        Some(Identity::AutoIncrement) if dialect == Dialect::Sqlite => text.push_str(" /* AUTOINCREMENT */"),
+        Some(Identity::AutoIncrement) => text.push_str(" AUTO_INCREMENT"),
+        None => {}
+    }
+    text
+}
+
+/// A table or type name as SQL.
+pub(crate) fn qualified(dialect: Dialect, name: &super::Name) -> String {
+    if name.schema.is_empty() {
+        quote_identifier(dialect, &name.name)
+    } else {
+        format!("{}.{}", quote_identifier(dialect, &name.schema), quote_identifier(dialect, &name.name))
+    }
+}
+
+/// `'text'` with `'` doubled.
+fn string_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}

@@ -1,0 +1,112 @@
+//! What SQLite keeps of an index only in its `CREATE INDEX` text: the
+//! expressions of expression keys (`pragma_index_xinfo` names columns
+//! only) and a partial index's `WHERE` condition.
+
+use super::scan::{opens_quote, skip_quoted, split_top_level};
+
+/// The keys and condition of a stored `CREATE INDEX` statement.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CreateIndex {
+    /// Each key's text as written, without `ASC`/`DESC`, and whether it is
+    /// `DESC`.
+    pub keys: Vec<(String, bool)>,
+    /// The `WHERE` condition of a partial index.
+    pub predicate: Option<String>,
+}
+
+/// Reads `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (keys)
+/// [WHERE condition]`; `None` when the text has no key list.
+pub fn parse_create_index(sql: &str) -> Option<CreateIndex> {
+    let bytes = sql.as_bytes();
+    let open = find_top_level(sql, 0, b'(')?;
+    let close = matching_close(bytes, open)?;
+    let keys = split_top_level(&sql[open + 1..close], b',')
+        .into_iter()
+        .map(|key| {
+            let key = key.trim();
+            let upper = key.to_ascii_uppercase();
+            if upper.ends_with(" DESC") {
+                (key[..key.len() - 5].trim_end().to_owned(), true)
+            } else if upper.ends_with(" ASC") {
+                (key[..key.len() - 4].trim_end().to_owned(), false)
+            } else {
+                (key.to_owned(), false)
+            }
+        })
+        .collect();
+    let rest = sql[close + 1..].trim_start();
+    let predicate = (rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("where"))
+        .then(|| rest[5..].trim().trim_end_matches(';').trim_end().to_owned())
+        .filter(|p| !p.is_empty());
+    Some(CreateIndex { keys, predicate })
+}
+
+/// The position of the first `want` at nesting level 0 outside quotes.
+fn find_top_level(text: &str, from: usize, want: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b if opens_quote(b) => i = skip_quoted(bytes, i)?,
+            b if b == want => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The `)` that closes the `(` at `open`.
+fn matching_close(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b if opens_quote(b) => {
+                i = skip_quoted(bytes, i)?;
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_condition_are_read_from_the_text() {
+        let index =
+            parse_create_index("CREATE INDEX ix ON t (lower(name), \"b\" DESC, c asc) WHERE deleted IS NULL").unwrap();
+        assert_eq!(
+            index.keys,
+            [("lower(name)".to_owned(), false), ("\"b\"".to_owned(), true), ("c".to_owned(), false)]
+        );
+        assert_eq!(index.predicate.as_deref(), Some("deleted IS NULL"));
+    }
+
+    #[test]
+    fn parentheses_and_commas_inside_strings_do_not_cut_keys() {
+        let index = parse_create_index("CREATE UNIQUE INDEX \"a(b\" ON \"t(\" (substr(x, 1, 2), y || ',)')").unwrap();
+        assert_eq!(index.keys.len(), 2);
+        assert_eq!(index.keys[1].0, "y || ',)'");
+        assert_eq!(index.predicate, None);
+    }
+
+    #[test]
+    fn garbage_is_none_without_a_panic() {
+        for text in ["", "CREATE INDEX", "CREATE INDEX x ON t (a", "((((", "'", "[unterminated"] {
+            let _ = parse_create_index(text);
+        }
+        assert_eq!(parse_create_index("CREATE INDEX x ON t (a"), None);
+    }
+}
