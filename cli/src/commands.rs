@@ -156,7 +156,14 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let migrator = load(&settings)?;
+    // `schema` reads only the database: it needs no versions directory.
+    let reads_only_the_database = matches!(&args.command, Command::Db(retort::cli::Command::Schema { .. }));
+    let migrator = if reads_only_the_database && !settings.dir.is_dir() {
+        let empty = retort_core::RevisionGraph::new(Vec::new()).map_err(|e| e.to_string())?;
+        Migrator::new(empty).with_version_table(&settings.version_table)
+    } else {
+        load(&settings)?
+    };
     let graph = migrator.graph();
     match &args.command {
         Command::Init => Ok(ExitCode::SUCCESS),
@@ -184,7 +191,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 None => settings.database_url.as_deref().map(dialect_of).transpose()?,
             };
             let connects = command.needs_database()
-                || (matches!(command, retort::cli::Command::Check) && settings.database_url.is_some());
+                || (matches!(command, retort::cli::Command::Check { .. }) && settings.database_url.is_some());
             let pool = if connects {
                 Some(connect(database_url(&settings, command.name())?, args.wait_for_database).await?)
             } else {

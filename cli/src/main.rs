@@ -43,7 +43,19 @@ fn main() -> ExitCode {
             return ExitCode::from(255);
         }
     };
-    match runtime.block_on(commands::run(args)) {
+    // Ctrl-C drops the running command (and with it any scratch database
+    // it made, which drops itself) instead of killing the process mid-way.
+    let interrupted = async {
+        let _ = tokio::signal::ctrl_c().await;
+        Err("interrupted by Ctrl-C".to_owned())
+    };
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = commands::run(args) => outcome,
+            outcome = interrupted => outcome,
+        }
+    });
+    match outcome {
         Ok(code) => code,
         Err(message) => {
             eprintln!("FAILED: {}", retort_core::diagnostic::printable(&retort::redact(&message)));

@@ -34,8 +34,17 @@ use crate::{Db, Migrator, Report};
 #[derive(Debug, Clone, Subcommand)]
 #[non_exhaustive]
 pub enum Command {
-    /// Validate the revisions (and, with a database, what it lacks).
-    Check,
+    /// Validate the revisions (and, with a database, what it lacks and how
+    /// its schema drifted from what its revisions make).
+    Check {
+        /// Also run the stairway: upgrade, downgrade and upgrade again each
+        /// revision in a scratch database, comparing schemas.
+        #[arg(long)]
+        roundtrip: bool,
+        /// Where scratch databases go.
+        #[command(flatten)]
+        scratch: ScratchArgs,
+    },
     /// List revisions, newest first.
     History {
         /// A range `start:end`, either side optional.
@@ -105,17 +114,65 @@ pub enum Command {
     /// Set the version table without running SQL.
     Stamp {
         /// The revisions to stamp.
-        #[arg(required = true, allow_hyphen_values = true)]
+        #[arg(required_unless_present = "detect", allow_hyphen_values = true)]
         revisions: Vec<String>,
         /// Empty the version table first.
         #[arg(long)]
         purge: bool,
+        /// Find the revisions whose schema the database matches (built in
+        /// a scratch database), instead of naming them.
+        #[arg(long, conflicts_with = "revisions")]
+        detect: bool,
+        /// With --detect: stamp when exactly one state matches.
+        #[arg(long, requires = "detect")]
+        yes: bool,
+        /// Where scratch databases go (with --detect).
+        #[command(flatten)]
+        scratch: ScratchArgs,
         /// How it runs and reports.
         #[command(flatten)]
         run: RunArgs,
     },
     /// Create the version table if it does not exist.
     EnsureVersion,
+    /// Print the database's schema in canonical form (deterministic DDL).
+    Schema {
+        /// Only these tables (and views); all when none are named.
+        tables: Vec<String>,
+        /// `sql` (canonical DDL) or `json` (the model, for scripts).
+        #[arg(long, value_enum, default_value_t = SchemaFormat::Sql)]
+        format: SchemaFormat,
+        /// PostgreSQL schemas to read [default: those on the search_path].
+        #[arg(long = "schema", value_name = "SCHEMA")]
+        schemas: Vec<String>,
+        /// Leave out tables whose names match this pattern (`*`, `?`).
+        #[arg(long, value_name = "PATTERN")]
+        exclude: Vec<String>,
+        /// Also show the version table and retort's log.
+        #[arg(long)]
+        with_version_table: bool,
+    },
+}
+
+/// Where the checks that compare schemas build them.
+#[derive(Debug, Clone, Default, Args)]
+#[non_exhaustive]
+pub struct ScratchArgs {
+    /// A server where retort may create and drop scratch databases
+    /// (postgres://, mysql://; sqlite:// for an in-memory SQLite) [default:
+    /// the database's own server; SQLite in memory].
+    #[arg(long, value_name = "URL")]
+    pub scratch_url: Option<String>,
+}
+
+/// How `schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SchemaFormat {
+    /// Canonical DDL.
+    #[default]
+    Sql,
+    /// The schema model as JSON.
+    Json,
 }
 
 /// How a listing prints: in full or one line each, as text or JSON.
@@ -228,6 +285,17 @@ pub enum CliError {
     /// The database is at a revision the migrator does not have.
     #[error("Can't locate revision identified by '{0}': the database is at a revision this binary does not have")]
     UnknownCurrent(String),
+    /// `schema TABLE` names a table the database does not have.
+    #[error("no table or view named {0} in the database (check the name, and --schema on PostgreSQL)")]
+    NoSuchTable(String),
+    /// A check that compares schemas has nowhere to build them.
+    #[error(
+        "this check builds schemas in a scratch database: give a database, or a server for scratch databases with --scratch-url (sqlite:// for an in-memory SQLite)"
+    )]
+    NoScratch,
+    /// `stamp --detect --yes` without exactly one match.
+    #[error("nothing stamped: {0}; stamp the right revision by hand")]
+    NoDetection(String),
     /// `stamp --purge --sql`.
     #[error("Can't use --purge with --sql mode")]
     PurgeWithSql,
@@ -252,7 +320,7 @@ impl Command {
     /// The command's name, as typed.
     pub fn name(&self) -> &'static str {
         match self {
-            Command::Check => "check",
+            Command::Check { .. } => "check",
             Command::History { .. } => "history",
             Command::Heads { .. } => "heads",
             Command::Branches { .. } => "branches",
@@ -262,6 +330,7 @@ impl Command {
             Command::Downgrade { .. } => "downgrade",
             Command::Stamp { .. } => "stamp",
             Command::EnsureVersion => "ensure-version",
+            Command::Schema { .. } => "schema",
         }
     }
 
@@ -269,15 +338,15 @@ impl Command {
     /// listings do not.
     pub fn needs_database(&self) -> bool {
         match self {
-            Command::Check | Command::Heads { .. } | Command::Branches { .. } => false,
+            Command::Check { .. } | Command::Heads { .. } | Command::Branches { .. } => false,
             Command::History { indicate_current, .. } => *indicate_current,
             Command::Show { rev, .. } => rev == "current",
             // A range without --sql is refused before connecting, as Alembic does.
             Command::Upgrade { run, revision, .. } | Command::Downgrade { run, revision, .. } => {
                 !run.sql && !RevisionRange::is_range(revision)
             }
-            Command::Stamp { run, .. } => !run.sql,
-            Command::Current { .. } | Command::EnsureVersion => true,
+            Command::Stamp { run, detect, .. } => *detect || !run.sql,
+            Command::Current { .. } | Command::EnsureVersion | Command::Schema { .. } => true,
         }
     }
 
@@ -296,7 +365,7 @@ impl Command {
     pub async fn run(&self, migrator: &Migrator, connection: Connection<'_>) -> Outcome {
         let mut verb = Verb { migrator, connection, name: self.name() };
         match self {
-            Command::Check => verb.check().await,
+            Command::Check { roundtrip, scratch } => verb.check(*roundtrip, scratch).await,
             Command::History { range, indicate_current, listing } => {
                 verb.history(range.as_deref(), *indicate_current, listing).await
             }
@@ -308,10 +377,19 @@ impl Command {
             Command::Downgrade { revision, run, transactions } => {
                 verb.upgrade(revision, run, transactions, false).await
             }
-            Command::Stamp { revisions, purge, run } => verb.stamp(revisions, *purge, run).await,
+            Command::Stamp { detect: true, yes, scratch, .. } => verb.detect(*yes, scratch).await,
+            Command::Stamp { revisions, purge, run, .. } => verb.stamp(revisions, *purge, run).await,
             Command::EnsureVersion => {
                 migrator.ensure_version(verb.db()?).await?;
                 Ok(ExitCode::SUCCESS)
+            }
+            Command::Schema { tables, format, schemas, exclude, with_version_table } => {
+                let options = crate::InspectOptions::default()
+                    .with_schemas(schemas.iter().cloned())
+                    .with_exclude(exclude.iter().cloned())
+                    .with_version_table(migrator.version_table().name.clone())
+                    .with_bookkeeping(*with_version_table);
+                verb.schema(tables, *format, &options).await
             }
         }
     }
@@ -335,7 +413,7 @@ impl<'c> Verb<'_, 'c> {
 
     /// `check`: the graph's warnings, the embedded files' drift, and with a
     /// database what it lacks and what changed after it ran.
-    async fn check(&mut self) -> Outcome {
+    async fn check(&mut self, roundtrip: bool, scratch: &ScratchArgs) -> Outcome {
         let (migrator, graph) = (self.migrator, self.migrator.graph());
         for warning in graph.warnings() {
             eprintln!("{warning:#}\n");
@@ -373,8 +451,142 @@ impl<'c> Verb<'_, 'c> {
                 );
                 attention = true;
             }
+            attention |= self.check_drift(&mut db, scratch).await;
+            self.connection.db = Some(db);
+        }
+        if roundtrip {
+            attention |= self.check_roundtrip(scratch).await?;
         }
         Ok(if attention { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    }
+
+    fn inspect_options(&self) -> crate::InspectOptions {
+        crate::InspectOptions::default().with_version_table(self.migrator.version_table().name.clone())
+    }
+
+    /// `check` with a database: its schema against what its revisions
+    /// make. True when it needs attention (drift, or it could not be told).
+    async fn check_drift(&mut self, db: &mut Db<'_>, args: &ScratchArgs) -> bool {
+        let options = self.inspect_options();
+        let drift = match scratch(Some(&mut *db), self.connection.dialect, args).await {
+            Ok(scratch) => {
+                let drift = self.migrator.schema_drift(db.reborrow(), &scratch, &options).await;
+                let _ = scratch.drop_database().await;
+                drift
+            }
+            Err(err) => Err(match err {
+                CliError::Run(err) => *err,
+                other => crate::Error::Scratch { cause: other.to_string() },
+            }),
+        };
+        match drift {
+            Ok(drift) if drift.differences.is_empty() => false,
+            Ok(drift) => {
+                let at = if drift.current.is_empty() { "base".to_owned() } else { drift.current.join(", ") };
+                println!("schema drift: the database differs from what its revisions ({at}) make:");
+                print_differences(&drift.differences);
+                true
+            }
+            Err(err) => {
+                eprintln!(
+                    "WARNING  [retort] schema drift not checked: {}",
+                    printable(&crate::redact(&err.to_string()))
+                );
+                true
+            }
+        }
+    }
+
+    /// `check --roundtrip`. True when a revision's downgrade does not undo
+    /// its upgrade.
+    async fn check_roundtrip(&mut self, args: &ScratchArgs) -> Result<bool, CliError> {
+        let dialect = self.connection.dialect;
+        let scratch = scratch(self.connection.db.as_mut(), dialect, args).await?;
+        let result = self.migrator.roundtrip(&scratch, &self.inspect_options()).await;
+        let _ = scratch.drop_database().await;
+        let result = result?;
+        for (revision, why) in &result.skipped {
+            println!("round trip: skipped {revision}: {why}");
+        }
+        match &result.failure {
+            None => {
+                println!(
+                    "round trip: {} revisions upgraded, downgraded and upgraded again, each leaving the schema as it found it",
+                    result.checked.len()
+                );
+                Ok(false)
+            }
+            Some(failure) => {
+                let what = if failure.phase == "downgrade" {
+                    "its downgrade does not restore the schema before its upgrade"
+                } else {
+                    "upgrading it again after its downgrade makes another schema"
+                };
+                println!(
+                    "round trip: revision {}: {what}; from the schema expected to the one found:",
+                    failure.revision
+                );
+                print_differences(&failure.differences);
+                Ok(true)
+            }
+        }
+    }
+
+    /// `stamp --detect`: the states of the history whose schema the
+    /// database matches; with `--yes`, stamps the only one.
+    async fn detect(&mut self, yes: bool, args: &ScratchArgs) -> Outcome {
+        let mut db = self.db()?;
+        let scratch = scratch(Some(&mut db), self.connection.dialect, args).await?;
+        let detection = self.migrator.detect_revision(db.reborrow(), &scratch, &self.inspect_options()).await;
+        let _ = scratch.drop_database().await;
+        let detection = detection?;
+        let graph = self.migrator.graph();
+        let name = |heads: &[String]| {
+            if heads.is_empty() {
+                "base (an empty schema)".to_owned()
+            } else {
+                heads
+                    .iter()
+                    .map(|h| graph.format_line(h, LineFormat::CURRENT, false).unwrap_or(h.clone()))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            }
+        };
+        match detection.matches.as_slice() {
+            [only] => {
+                println!("The database's schema matches {}", name(only));
+                if yes {
+                    let targets: Vec<&str> =
+                        if only.is_empty() { vec!["base"] } else { only.iter().map(String::as_str).collect() };
+                    warn_if_ahead(&self.migrator.stamp(db, &targets, true).await?);
+                } else {
+                    println!(
+                        "Run `stamp --detect --yes` (or `stamp {}`) to record it.",
+                        if only.is_empty() { "base".to_owned() } else { only.join(" ") }
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            [] => {
+                println!("No revision's schema matches the database's. The nearest:");
+                for (heads, differences) in &detection.nearest {
+                    println!("{} ({} differences):", name(heads), differences.changes.len());
+                    print_differences(differences);
+                }
+                if yes {
+                    Err(CliError::NoDetection("no revision's schema matches".to_owned()))
+                } else {
+                    Ok(ExitCode::from(1))
+                }
+            }
+            several => {
+                println!("The database's schema matches several states (revisions that change no schema):");
+                for heads in several {
+                    println!("  {}", name(heads));
+                }
+                if yes { Err(CliError::NoDetection("several states match".to_owned())) } else { Ok(ExitCode::from(1)) }
+            }
+        }
     }
 
     async fn history(&mut self, range: Option<&str>, indicate_current: bool, listing: &Listing) -> Outcome {
@@ -509,6 +721,67 @@ impl<'c> Verb<'_, 'c> {
         let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
         warn_if_ahead(&with_progress(self.migrator, run).stamp(self.db()?, &targets, purge).await?);
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+impl Verb<'_, '_> {
+    /// `schema`: the live database's schema, whole or some of its tables.
+    async fn schema(&mut self, tables: &[String], format: SchemaFormat, options: &crate::InspectOptions) -> Outcome {
+        let mut schema = crate::inspect(self.db()?, options).await?;
+        let missing: Vec<&String> = tables
+            .iter()
+            .filter(|t| !schema.tables.keys().chain(schema.views.keys()).any(|n| n.name == **t || n.to_string() == **t))
+            .collect();
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|t| t.as_str()).collect();
+            return Err(CliError::NoSuchTable(names.join(", ")));
+        }
+        if !tables.is_empty() {
+            let wanted = |n: &retort_core::schema::Name| tables.iter().any(|t| *t == n.name || *t == n.to_string());
+            schema.tables.retain(|n, _| wanted(n));
+            schema.views.retain(|n, _| wanted(n));
+            schema.triggers.retain(|t| wanted(&t.table));
+            schema.enums.clear();
+            schema.sequences.clear();
+            schema.routines.clear();
+        }
+        match format {
+            SchemaFormat::Json => println!("{}", schema.to_json()),
+            SchemaFormat::Sql if tables.is_empty() => {
+                let dialect = schema.dialect.map(|d| d.to_string()).unwrap_or_default();
+                println!("-- {dialect} {}; fingerprint {}\n", schema.server_version, schema.fingerprint());
+                print!("{}", printable(&schema.canonical_sql()));
+            }
+            SchemaFormat::Sql => print!("{}", printable(&schema.canonical_sql_of(tables))),
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// A scratch database: on `--scratch-url`'s server, beside `db`, or (with
+/// neither) SQLite in memory when the dialect is SQLite.
+async fn scratch(
+    db: Option<&mut Db<'_>>,
+    dialect: Option<Dialect>,
+    args: &ScratchArgs,
+) -> Result<crate::ScratchDatabase, CliError> {
+    if let Some(url) = &args.scratch_url {
+        return Ok(crate::ScratchDatabase::on_server(url).await?);
+    }
+    match db {
+        Some(db) => Ok(crate::ScratchDatabase::beside(db.reborrow()).await?),
+        None if dialect == Some(Dialect::Sqlite) => Ok(crate::ScratchDatabase::on_server("sqlite::memory:").await?),
+        None => Err(CliError::NoScratch),
+    }
+}
+
+/// Each change on its own line, then the notices.
+fn print_differences(differences: &retort_core::schema::Differences) {
+    for change in &differences.changes {
+        println!("  {}", printable(&change.to_string()));
+    }
+    for notice in &differences.notices {
+        println!("  note: {}", printable(&notice.to_string()));
     }
 }
 

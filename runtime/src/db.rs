@@ -139,7 +139,7 @@ pub(crate) enum Handle<'c, DB: sqlx::Database> {
 }
 
 impl<DB: sqlx::Database> Handle<'_, DB> {
-    fn get(&mut self) -> &mut DB::Connection {
+    pub(crate) fn get(&mut self) -> &mut DB::Connection {
         match self {
             Handle::Pooled(c) => c,
             Handle::Borrowed(c) => c,

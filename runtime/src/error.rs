@@ -127,6 +127,12 @@ pub enum Error {
         /// What ran, what may have, and what to do.
         message: String,
     },
+    /// A scratch database could not be made (see [`ScratchDatabase`](crate::ScratchDatabase)).
+    #[error("{cause}")]
+    Scratch {
+        /// Why, and what to do.
+        cause: String,
+    },
     /// A database error outside any revision (connecting, the version table).
     #[error("database error while {doing}: {message}")]
     Database {

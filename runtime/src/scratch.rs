@@ -1,0 +1,289 @@
+//! Throw-away databases of the same engine as a live one, for building "the
+//! schema at revision X" and reading it back (Atlas's dev database): SQLite
+//! in memory; PostgreSQL and MySQL a database created on the same server
+//! (or on the server `--scratch-url` names, for users without CREATE
+//! DATABASE rights) and dropped afterwards — also after an error, a panic
+//! or a cancelled future, by its `Drop`.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use retort_core::Dialect;
+
+use crate::db::Db;
+use crate::error::Error;
+
+/// A database retort creates, fills and drops.
+///
+/// ```no_run
+/// # async fn f(pool: &sqlx::PgPool, migrator: &retort::Migrator) -> Result<(), retort::Error> {
+/// let scratch = retort::ScratchDatabase::beside(pool.into()).await?;
+/// migrator.upgrade(scratch.db(), "head").await?;
+/// let head = retort::inspect(scratch.db(), &retort::InspectOptions::default()).await?;
+/// scratch.drop_database().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct ScratchDatabase {
+    pool: Option<OwnedPool>,
+    /// How to reach the server to drop it, and its name (none for SQLite).
+    server: Option<(Server, String)>,
+}
+
+/// How to reach a server: a fresh connection each time, so that dropping
+/// from another thread's runtime never waits on this one's sockets.
+#[derive(Debug, Clone)]
+enum Server {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::postgres::PgConnectOptions),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::mysql::MySqlConnectOptions),
+    /// SQLite needs no server.
+    #[cfg(not(any(feature = "postgres", feature = "mysql")))]
+    #[allow(dead_code)]
+    None(std::convert::Infallible),
+}
+
+impl Server {
+    async fn execute(&self, sql: &str) -> Result<(), sqlx::Error> {
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        use sqlx::{ConnectOptions, Connection};
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match self {
+            #[cfg(feature = "postgres")]
+            Server::Postgres(options) => {
+                let mut conn = options.connect().await?;
+                let result = sqlx::raw_sql(sql).execute(&mut conn).await.map(drop);
+                let _ = conn.close().await;
+                result
+            }
+            #[cfg(feature = "mysql")]
+            Server::MySql(options) => {
+                let mut conn = options.connect().await?;
+                let result = sqlx::raw_sql(sql).execute(&mut conn).await.map(drop);
+                let _ = conn.close().await;
+                result
+            }
+            #[cfg(not(any(feature = "postgres", feature = "mysql")))]
+            Server::None(never) => {
+                let _ = sql;
+                match *never {}
+            }
+        }
+    }
+
+    fn force(&self) -> &'static str {
+        match self {
+            #[cfg(feature = "postgres")]
+            Server::Postgres(_) => " WITH (FORCE)",
+            #[allow(unreachable_patterns)]
+            _ => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum OwnedPool {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::MySqlPool),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+}
+
+impl OwnedPool {
+    fn db(&self) -> Db<'_> {
+        match self {
+            #[cfg(feature = "postgres")]
+            OwnedPool::Postgres(p) => p.into(),
+            #[cfg(feature = "mysql")]
+            OwnedPool::MySql(p) => p.into(),
+            #[cfg(feature = "sqlite")]
+            OwnedPool::Sqlite(p) => p.into(),
+        }
+    }
+
+    async fn close(&self) {
+        match self {
+            #[cfg(feature = "postgres")]
+            OwnedPool::Postgres(p) => p.close().await,
+            #[cfg(feature = "mysql")]
+            OwnedPool::MySql(p) => p.close().await,
+            #[cfg(feature = "sqlite")]
+            OwnedPool::Sqlite(p) => p.close().await,
+        }
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.db().dialect()
+    }
+}
+
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+/// `retort_scratch_<pid>_<n>`: unique on the server while this process
+/// lives.
+fn scratch_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    format!("retort_scratch_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+impl ScratchDatabase {
+    /// A scratch database of `live`'s engine: on SQLite a new in-memory
+    /// database, on PostgreSQL and MySQL a new database on the same server,
+    /// reached with the pool's own connection options. `live` must be a
+    /// pool there (a borrowed connection does not say how to reach its
+    /// server).
+    pub async fn beside(live: Db<'_>) -> Result<ScratchDatabase, Error> {
+        match live {
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(_) | Db::SqliteConnection(_) => Self::sqlite().await,
+            #[cfg(feature = "postgres")]
+            Db::Postgres(pool) => {
+                let options = (*pool.connect_options()).clone();
+                Self::on_postgres(options).await
+            }
+            #[cfg(feature = "mysql")]
+            Db::MySql(pool) => {
+                let options = (*pool.connect_options()).clone();
+                Self::on_mysql(options).await
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(Error::Scratch {
+                cause: "a scratch database is made beside a pool, not a single connection: pass a pool, or a scratch server's URL".to_owned(),
+            }),
+        }
+    }
+
+    /// A scratch database on the server `url` names (connecting to the
+    /// database in the URL to create a new one beside it); `sqlite:` URLs
+    /// give an in-memory database.
+    pub async fn on_server(url: &str) -> Result<ScratchDatabase, Error> {
+        let scheme = url.split(':').next().unwrap_or("");
+        let dialect: Dialect = scheme.parse().map_err(|_| Error::Scratch {
+            cause: format!("unsupported scratch URL scheme '{scheme}': use postgres://, mysql:// or sqlite://"),
+        })?;
+        #[allow(unused_variables)]
+        let bad_url = |e: sqlx::Error| Error::Scratch { cause: format!("the scratch URL is not usable: {e}") };
+        match dialect {
+            #[cfg(feature = "sqlite")]
+            Dialect::Sqlite => Self::sqlite().await,
+            #[cfg(feature = "postgres")]
+            Dialect::Postgres => Self::on_postgres(url.parse().map_err(bad_url)?).await,
+            #[cfg(feature = "mysql")]
+            Dialect::MySql => Self::on_mysql(url.replacen("mariadb://", "mysql://", 1).parse().map_err(bad_url)?).await,
+            #[allow(unreachable_patterns)]
+            other => Err(Error::Scratch { cause: format!("retort was built without the {other} feature") }),
+        }
+    }
+
+    /// The scratch database.
+    pub fn db(&self) -> Db<'_> {
+        self.pool.as_ref().expect("present until dropped").db()
+    }
+
+    /// The database's name on its server (`retort_scratch_<pid>_<n>`);
+    /// `None` for SQLite in memory.
+    pub fn name(&self) -> Option<&str> {
+        self.server.as_ref().map(|(_, name)| name.as_str())
+    }
+
+    /// Its engine.
+    pub fn dialect(&self) -> Dialect {
+        self.pool.as_ref().expect("present until dropped").dialect()
+    }
+
+    /// Drops the database (closing every connection to it first).
+    pub async fn drop_database(mut self) -> Result<(), Error> {
+        let result = drop_now(self.pool.take(), self.server.take()).await;
+        result.map_err(|e| Error::database("dropping the scratch database", &e))
+    }
+
+    #[cfg(feature = "sqlite")]
+    async fn sqlite() -> Result<ScratchDatabase, Error> {
+        // One connection for the database's whole life: every connection
+        // to `:memory:` is a database of its own.
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect("sqlite::memory:")
+            .await
+            .map_err(|e| Error::database("opening an in-memory SQLite database", &e))?;
+        Ok(ScratchDatabase { pool: Some(OwnedPool::Sqlite(pool)), server: None })
+    }
+
+    #[cfg(feature = "postgres")]
+    async fn on_postgres(options: sqlx::postgres::PgConnectOptions) -> Result<ScratchDatabase, Error> {
+        let server = Server::Postgres(options.clone());
+        let name = scratch_name();
+        create_on(&server, &name).await?;
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect_with(options.database(&name)).await;
+        Self::finish(server, name, pool.map(OwnedPool::Postgres)).await
+    }
+
+    #[cfg(feature = "mysql")]
+    async fn on_mysql(options: sqlx::mysql::MySqlConnectOptions) -> Result<ScratchDatabase, Error> {
+        let server = Server::MySql(options.clone());
+        let name = scratch_name();
+        create_on(&server, &name).await?;
+        let pool = sqlx::mysql::MySqlPoolOptions::new().max_connections(2).connect_with(options.database(&name)).await;
+        Self::finish(server, name, pool.map(OwnedPool::MySql)).await
+    }
+
+    /// The new database, or (when it cannot be reached) none left behind.
+    #[allow(dead_code)]
+    async fn finish(
+        server: Server,
+        name: String,
+        pool: Result<OwnedPool, sqlx::Error>,
+    ) -> Result<ScratchDatabase, Error> {
+        match pool {
+            Ok(pool) => Ok(ScratchDatabase { pool: Some(pool), server: Some((server, name)) }),
+            Err(err) => {
+                let _ = drop_now(None, Some((server, name))).await;
+                Err(Error::database("connecting to the scratch database", &err))
+            }
+        }
+    }
+}
+
+/// `CREATE DATABASE`, with what to do when the user may not.
+#[allow(dead_code)]
+async fn create_on(server: &Server, name: &str) -> Result<(), Error> {
+    server.execute(&format!("CREATE DATABASE {name}")).await.map_err(|e| Error::Scratch {
+        cause: format!(
+            "cannot create a scratch database on this server ({}): grant the user the right to create databases, or name a server where it may with --scratch-url",
+            crate::error::database_message(&e)
+        ),
+    })
+}
+
+async fn drop_now(pool: Option<OwnedPool>, server: Option<(Server, String)>) -> Result<(), sqlx::Error> {
+    if let Some(pool) = pool {
+        pool.close().await;
+    }
+    if let Some((server, name)) = server {
+        server.execute(&format!("DROP DATABASE IF EXISTS {name}{}", server.force())).await?;
+    }
+    Ok(())
+}
+
+impl Drop for ScratchDatabase {
+    /// A scratch database not dropped by [`drop_database`](Self::drop_database)
+    /// (an error, a panic, a cancelled future) is dropped here, on a thread
+    /// of its own, giving up after 20 s.
+    fn drop(&mut self) {
+        // The pool's sockets belong to this thread's runtime: let them go
+        // here, and drop the database over a new connection.
+        drop(self.pool.take());
+        let Some(server) = self.server.take() else { return };
+        let dropper = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let _ = runtime
+                .block_on(async { tokio::time::timeout(Duration::from_secs(20), drop_now(None, Some(server))).await });
+        });
+        let _ = dropper.join();
+    }
+}
