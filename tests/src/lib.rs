@@ -410,3 +410,30 @@ pub fn python_with_alembic() -> Option<PathBuf> {
     say_once(&format!("skipping the Alembic interop test: {message}"));
     None
 }
+
+/// The head schema of a small history, in SQL every backend runs.
+pub const HEAD_SCHEMA: &str = "
+CREATE TABLE account (id integer PRIMARY KEY, email varchar(50) NOT NULL, nick varchar(20), legacy varchar(20), score integer DEFAULT 0);
+CREATE TABLE note (id integer PRIMARY KEY, account_id integer, body varchar(200));
+CREATE INDEX ix_note_body ON note (body);
+CREATE TABLE gone (id integer PRIMARY KEY);
+CREATE VIEW v_acc AS SELECT id, email FROM account;";
+
+/// What a team wants instead of [`HEAD_SCHEMA`]: every kind of change
+/// once (a type widened, a column renamed, one dropped, nullability and
+/// default changed, one added, a CHECK, a UNIQUE, a foreign key, an index
+/// moved, a table dropped and one added, a view changed).
+pub const DESIRED_SCHEMA: &str = "
+CREATE TABLE account (
+    id integer PRIMARY KEY,
+    email varchar(100) NOT NULL,
+    nickname varchar(20),
+    score integer NOT NULL DEFAULT 1,
+    created_at integer,
+    CONSTRAINT ck_score CHECK (score >= 0),
+    CONSTRAINT uq_email UNIQUE (email)
+);
+CREATE TABLE note (id integer PRIMARY KEY, account_id integer REFERENCES account (id) ON DELETE CASCADE, body varchar(200));
+CREATE INDEX ix_note_account ON note (account_id);
+CREATE TABLE fresh (id integer PRIMARY KEY);
+CREATE VIEW v_acc AS SELECT id, email, score FROM account;";

@@ -1,0 +1,130 @@
+//! `retort schema`, `check` (drift and `--roundtrip`) and `stamp --detect`
+//! end to end, on every backend: the text users read and the exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use retort_tests::{Backend, Rev, TestDb, backends, versions};
+
+fn shop() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/shop/alembic/versions")
+}
+
+/// `retort --dir DIR ARGS…`: exit status, stdout, stderr.
+fn retort(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_retort"))
+        .arg("--dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A server where scratch databases may go: the backend's admin URL, or
+/// SQLite in memory.
+fn scratch_url(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => "sqlite::memory:".to_owned(),
+        Backend::Postgres => std::env::var("RETORT_TEST_POSTGRES_URL").unwrap(),
+        Backend::MySql => std::env::var("RETORT_TEST_MYSQL_URL").unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn schema_prints_canonical_ddl_json_and_refuses_unknown_tables() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let url = db.url.as_str();
+        let (code, _, stderr) = retort(&shop(), &["--database-url", url, "upgrade", "heads", "-q"]);
+        assert_eq!(code, 0, "{backend:?}: {stderr}");
+        let (code, ddl, stderr) = retort(&shop(), &["--database-url", url, "schema"]);
+        assert_eq!(code, 0, "{backend:?}: {stderr}");
+        assert!(ddl.starts_with("-- ") && ddl.contains("; fingerprint "), "{ddl}");
+        assert!(ddl.contains("CREATE TABLE ") && ddl.contains("customer (") && ddl.contains("orders ("), "{ddl}");
+        assert!(!ddl.contains("alembic_version"), "the version table is left out: {ddl}");
+        let (code, json, _) = retort(&shop(), &["--database-url", url, "schema", "orders", "--format", "json"]);
+        assert_eq!(code, 0);
+        // One table, orders (customer appears only as what its key references).
+        assert!(json.contains("\"name\": \"orders\""), "{json}");
+        assert_eq!(json.matches("\"primary_key\":").count(), 1, "{json}");
+        let (code, _, stderr) = retort(&shop(), &["--database-url", url, "schema", "no_such_table"]);
+        assert_eq!(code, 255);
+        assert!(stderr.contains("FAILED: no table or view named no_such_table"), "{stderr}");
+        db.drop_db().await;
+    }
+}
+
+#[tokio::test]
+async fn check_names_the_drift_of_a_database_from_its_revisions() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let url = db.url.as_str();
+        retort(&shop(), &["--database-url", url, "upgrade", "heads", "-q"]);
+        let (code, stdout, stderr) = retort(&shop(), &["--database-url", url, "check"]);
+        assert_eq!(code, 0, "{backend:?}: {stdout}{stderr}");
+        let pool = db.pool().await;
+        pool.exec("CREATE TABLE made_by_hand (id INTEGER PRIMARY KEY)").await;
+        let (code, stdout, _) = retort(&shop(), &["--database-url", url, "check"]);
+        assert_eq!(code, 1, "{backend:?}");
+        assert!(stdout.contains("schema drift: the database differs from what its revisions (5a1f3c9e8d77) make:"), "{stdout}");
+        assert!(stdout.contains("  + table ") && stdout.contains("made_by_hand"), "{stdout}");
+        db.finish(pool).await;
+    }
+}
+
+#[test]
+fn the_examples_round_trip_passes_and_names_what_it_skips() {
+    for backend in backends() {
+        let (code, stdout, stderr) =
+            retort(&shop(), &["check", "--roundtrip", "--scratch-url", &scratch_url(backend)]);
+        assert_eq!(code, 0, "{backend:?}: {stdout}{stderr}");
+        assert!(stdout.contains("round trip: 3 revisions upgraded, downgraded and upgraded again"), "{stdout}");
+        assert!(stdout.contains("round trip: skipped 5a1f3c9e8d77: it is a merge point"), "{stdout}");
+    }
+}
+
+#[test]
+fn a_round_trip_that_leaves_a_table_behind_exits_1_naming_the_revision() {
+    let revs = [
+        Rev::table("aaaa0001", &[]),
+        Rev::sql("bbbb0002", &["aaaa0001"], "CREATE TABLE kept (id INTEGER PRIMARY KEY);", "SELECT 1;"),
+    ];
+    let dir = versions(&revs);
+    for backend in backends() {
+        let (code, stdout, _) = retort(&dir, &["check", "--roundtrip", "--scratch-url", &scratch_url(backend)]);
+        assert_eq!(code, 1, "{backend:?}: {stdout}");
+        assert!(
+            stdout.contains("round trip: revision bbbb0002: its downgrade does not restore the schema before its upgrade"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("  + table ") && stdout.contains("kept"), "{stdout}");
+    }
+    let (code, _, stderr) = retort(&dir, &["check", "--roundtrip"]);
+    assert_eq!(code, 255, "without a database or a scratch server there is nowhere to build");
+    assert!(stderr.contains("--scratch-url"), "{stderr}");
+}
+
+#[tokio::test]
+async fn stamp_detect_finds_the_revision_and_stamps_only_when_told() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let url = db.url.as_str();
+        retort(&shop(), &["--database-url", url, "upgrade", "27c6a30d7c24", "-q"]);
+        let pool = db.pool().await;
+        pool.exec("DROP TABLE alembic_version").await;
+        let (code, stdout, stderr) = retort(&shop(), &["--database-url", url, "stamp", "--detect"]);
+        assert_eq!(code, 0, "{backend:?}: {stdout}{stderr}");
+        assert!(stdout.contains("The database's schema matches 27c6a30d7c24"), "{stdout}");
+        assert!(!pool.has_table("alembic_version").await, "nothing is stamped without --yes");
+        let (code, _, stderr) = retort(&shop(), &["--database-url", url, "stamp", "--detect", "--yes"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(retort(&shop(), &["--database-url", url, "current"]).1, "27c6a30d7c24 (branchpoint)\n");
+        db.finish(pool).await;
+    }
+}
