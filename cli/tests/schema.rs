@@ -72,7 +72,10 @@ async fn check_names_the_drift_of_a_database_from_its_revisions() {
         pool.exec("CREATE TABLE made_by_hand (id INTEGER PRIMARY KEY)").await;
         let (code, stdout, _) = retort(&shop(), &["--database-url", url, "check"]);
         assert_eq!(code, 1, "{backend:?}");
-        assert!(stdout.contains("schema drift: the database differs from what its revisions (5a1f3c9e8d77) make:"), "{stdout}");
+        assert!(
+            stdout.contains("schema drift: the database differs from what its revisions (5a1f3c9e8d77) make:"),
+            "{stdout}"
+        );
         assert!(stdout.contains("  + table ") && stdout.contains("made_by_hand"), "{stdout}");
         db.finish(pool).await;
     }
@@ -81,8 +84,7 @@ async fn check_names_the_drift_of_a_database_from_its_revisions() {
 #[test]
 fn the_examples_round_trip_passes_and_names_what_it_skips() {
     for backend in backends() {
-        let (code, stdout, stderr) =
-            retort(&shop(), &["check", "--roundtrip", "--scratch-url", &scratch_url(backend)]);
+        let (code, stdout, stderr) = retort(&shop(), &["check", "--roundtrip", "--scratch-url", &scratch_url(backend)]);
         assert_eq!(code, 0, "{backend:?}: {stdout}{stderr}");
         assert!(stdout.contains("round trip: 3 revisions upgraded, downgraded and upgraded again"), "{stdout}");
         assert!(stdout.contains("round trip: skipped 5a1f3c9e8d77: it is a merge point"), "{stdout}");
@@ -100,7 +102,9 @@ fn a_round_trip_that_leaves_a_table_behind_exits_1_naming_the_revision() {
         let (code, stdout, _) = retort(&dir, &["check", "--roundtrip", "--scratch-url", &scratch_url(backend)]);
         assert_eq!(code, 1, "{backend:?}: {stdout}");
         assert!(
-            stdout.contains("round trip: revision bbbb0002: its downgrade does not restore the schema before its upgrade"),
+            stdout.contains(
+                "round trip: revision bbbb0002: its downgrade does not restore the schema before its upgrade"
+            ),
             "{stdout}"
         );
         assert!(stdout.contains("  + table ") && stdout.contains("kept"), "{stdout}");
@@ -125,6 +129,50 @@ async fn stamp_detect_finds_the_revision_and_stamps_only_when_told() {
         let (code, _, stderr) = retort(&shop(), &["--database-url", url, "stamp", "--detect", "--yes"]);
         assert_eq!(code, 0, "{stderr}");
         assert_eq!(retort(&shop(), &["--database-url", url, "current"]).1, "27c6a30d7c24 (branchpoint)\n");
+        db.finish(pool).await;
+    }
+}
+
+#[tokio::test]
+async fn ctrl_c_in_the_middle_of_a_round_trip_leaves_no_scratch_database() {
+    for backend in backends().into_iter().filter(|b| *b != Backend::Sqlite) {
+        let sleep = if backend == Backend::Postgres { "SELECT pg_sleep(30);" } else { "SELECT SLEEP(30);" };
+        let dir = versions(&[Rev::sql(
+            "aaaa0001",
+            &[],
+            &format!("CREATE TABLE t (id INTEGER PRIMARY KEY);\n{sleep}"),
+            "DROP TABLE t;",
+        )]);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_retort"))
+            .arg("--dir")
+            .arg(&dir)
+            .args(["check", "--roundtrip", "--scratch-url", &scratch_url(backend)])
+            .env_remove("DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The scratch database exists while the revision sleeps in it.
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        let pattern = format!("retort_scratch_{}_%", child.id());
+        let list = match backend {
+            Backend::Postgres => format!("SELECT datname::text FROM pg_database WHERE datname LIKE '{pattern}'"),
+            _ => format!(
+                "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{pattern}'"
+            ),
+        };
+        let started = std::time::Instant::now();
+        while pool.strings(&list).await.is_empty() {
+            assert!(started.elapsed().as_secs() < 20, "{backend:?}: no scratch database appeared");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(255), "{backend:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("FAILED: interrupted by Ctrl-C"));
+        assert_eq!(pool.strings(&list).await, Vec::<String>::new(), "{backend:?}: the scratch database is left");
         db.finish(pool).await;
     }
 }
