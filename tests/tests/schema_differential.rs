@@ -8,6 +8,10 @@
 //! between two databases, retort finds; what retort finds beyond it is
 //! only what Alembic does not look at (views, here).
 //!
+//! migra (a PostgreSQL schema differ) is a second opinion there: it agrees
+//! that two spellings of one schema do not differ, and touches the same
+//! tables and views as retort's changes.
+//!
 //! Where SQLAlchemy is known to see less, the test says so and compares what
 //! both see: it drops the actions of a foreign key written on its column in
 //! SQLite, skips SQLite's expression indexes, reads only table-level CHECKs
@@ -19,7 +23,7 @@ use std::process::Command;
 
 use retort::InspectOptions;
 use retort_core::schema::{Action, Change, ColumnAspect, Schema, Table, compare};
-use retort_tests::{Backend, DESIRED_SCHEMA, HEAD_SCHEMA, TestDb, backends, python_with_alembic};
+use retort_tests::{Backend, DESIRED_SCHEMA, HEAD_SCHEMA, TestDb, backends, python_with_alembic, two_spellings};
 use serde_json::Value;
 
 /// A schema with every kind of object both sides read, per backend.
@@ -300,6 +304,101 @@ async fn every_difference_alembic_finds_retort_finds_on_every_backend() {
         }
         head_db.finish(head_pool).await;
         desired_db.finish(desired_pool).await;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// migra's statements from `from` to `to`, and the tables and views they
+/// touch (`None`: migra found no difference).
+fn migra(python: &std::path::Path, from: &str, to: &str) -> Option<BTreeSet<String>> {
+    let url = |u: &str| u.replacen("postgres://", "postgresql+psycopg2://", 1);
+    let migra = python.with_file_name("migra");
+    let out = Command::new(migra).args(["--unsafe", &url(from), &url(to)]).output().expect("migra runs");
+    match out.status.code() {
+        Some(0) => return None,
+        Some(2) => {}
+        _ => panic!("migra failed: {}", String::from_utf8_lossy(&out.stderr)),
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut touched = BTreeSet::new();
+    // migra compares defaults as text: `now()` and `CURRENT_TIMESTAMP`, one
+    // clock, differ for it; retort reads them as one default.
+    let clock_spelling = |s: &&str| {
+        let lower = s.to_lowercase();
+        lower.contains(" set default current_timestamp") || lower.contains(" set default now()")
+    };
+    let statements: Vec<&str> =
+        text.split(";\n").map(str::trim).filter(|s| !s.is_empty()).filter(|s| !clock_spelling(s)).collect();
+    if statements.is_empty() {
+        return None;
+    }
+    for statement in statements {
+        let lower = statement.to_lowercase();
+        let object = if lower.starts_with("create index") || lower.starts_with("create unique index") {
+            // CREATE INDEX name ON public.table USING …
+            lower.split(" on ").nth(1).and_then(|rest| rest.split_whitespace().next()).map(str::to_owned)
+        } else if lower.starts_with("drop index") {
+            None // names an index, whose table another statement names
+        } else {
+            // alter/create/drop table "public"."t", create or replace view "public"."v"
+            lower.split('"').nth(3).map(|name| format!("public.{name}"))
+        };
+        if let Some(object) = object {
+            touched.insert(object.trim_matches('"').replace("\"", ""));
+        }
+    }
+    Some(touched)
+}
+
+#[tokio::test]
+async fn migra_agrees_on_postgresql() {
+    let Some((python, _)) = python() else { return };
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let has_migra = python.with_file_name("migra").exists();
+    assert!(has_migra || std::env::var_os("CI").is_none(), "CI's Python needs migra (requirements-test.txt)");
+    if !has_migra {
+        retort_tests::say_once("skipping the migra comparison: install migra (requirements-test.txt)");
+        return;
+    }
+    let mut failures = Vec::new();
+    let (first, second) = two_spellings(Backend::Postgres);
+    for (a_sql, b_sql, same) in [(first, second, true), (HEAD_SCHEMA, DESIRED_SCHEMA, false)] {
+        let (a_db, b_db) = (TestDb::create(Backend::Postgres).await, TestDb::create(Backend::Postgres).await);
+        let (a_pool, b_pool) = (a_db.pool().await, b_db.pool().await);
+        a_pool.exec(a_sql).await;
+        b_pool.exec(b_sql).await;
+        let a = retort::inspect(a_pool.db(), &InspectOptions::default()).await.unwrap();
+        let b = retort::inspect(b_pool.db(), &InspectOptions::default()).await.unwrap();
+        let diff = compare(&a, &b);
+        let theirs = migra(&python, &a_db.url, &b_db.url);
+        if same {
+            if theirs.is_some() || !diff.is_empty() {
+                failures.push(format!("two spellings: migra {theirs:?}, retort {} changes", diff.changes.len()));
+            }
+        } else {
+            let ours: BTreeSet<String> = diff
+                .changes
+                .iter()
+                .filter_map(|change| {
+                    let line = change.to_string();
+                    // "+ table public.fresh", "~ column public.account.email: …", "+ index ix on public.note …"
+                    let words: Vec<&str> = line.split_whitespace().collect();
+                    let name = match words.get(1) {
+                        Some(&"index") => words.get(4),
+                        _ => words.get(2),
+                    }?;
+                    let mut parts = name.trim_end_matches(':').split('.');
+                    Some(format!("{}.{}", parts.next()?, parts.next()?))
+                })
+                .collect();
+            if Some(&ours) != theirs.as_ref() {
+                failures.push(format!("objects touched: retort {ours:?}, migra {theirs:?}"));
+            }
+        }
+        a_db.finish(a_pool).await;
+        b_db.finish(b_pool).await;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
