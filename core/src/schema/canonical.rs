@@ -97,14 +97,41 @@ impl Schema {
 }
 
 fn render_table(out: &mut String, dialect: Dialect, table: &Table, sorted_columns: bool) {
-    let q = |name: &str| quote_identifier(dialect, name);
-    let list = |names: &[String]| names.iter().map(|n| q(n)).collect::<Vec<_>>().join(", ");
-    let named = |kind: ConstraintKind, name: &Option<String>, columns: &[String]| match name {
+    out.push_str(&create_table_sql(dialect, table, sorted_columns, true));
+    out.push_str(";\n");
+    let mut indexes: Vec<String> = table.indexes.iter().map(|index| create_index_sql(dialect, table, index)).collect();
+    indexes.sort();
+    for index in indexes {
+        let _ = writeln!(out, "{index};");
+    }
+    out.push('\n');
+}
+
+/// `CONSTRAINT name ` for a name the author chose; nothing for one the
+/// engine made up.
+fn constraint_name(
+    dialect: Dialect,
+    table: &Table,
+    kind: ConstraintKind,
+    name: &Option<String>,
+    columns: &[String],
+) -> String {
+    match name {
         Some(name) if !is_generated_name(dialect, &table.name.name, kind, name, columns) => {
-            format!("CONSTRAINT {} ", q(name))
+            format!("CONSTRAINT {} ", quote_identifier(dialect, name))
         }
         _ => String::new(),
-    };
+    }
+}
+
+fn column_list(dialect: Dialect, names: &[String]) -> String {
+    names.iter().map(|n| quote_identifier(dialect, n)).collect::<Vec<_>>().join(", ")
+}
+
+/// `CREATE TABLE name (columns, keys, constraints)` without its indexes,
+/// its foreign keys left out when `foreign_keys` is false (a migration adds
+/// those of a cycle afterwards).
+pub(crate) fn create_table_sql(dialect: Dialect, table: &Table, sorted_columns: bool, foreign_keys: bool) -> String {
     let mut columns: Vec<&Column> = table.columns.iter().collect();
     if sorted_columns {
         columns.sort_by(|a, b| a.name.cmp(&b.name));
@@ -115,115 +142,109 @@ fn render_table(out: &mut String, dialect: Dialect, table: &Table, sorted_column
         && table.primary_key.as_ref().is_some_and(|pk| pk.columns.len() == 1);
     let mut lines: Vec<String> = columns.iter().map(|c| column_sql(dialect, c, inline_key)).collect();
     if let Some(pk) = table.primary_key.as_ref().filter(|_| !inline_key) {
-        lines.push(format!(
-            "{}PRIMARY KEY ({})",
-            named(ConstraintKind::PrimaryKey, &pk.name, &pk.columns),
-            list(&pk.columns)
-        ));
+        lines.push(primary_key_clause(dialect, table, pk));
     }
-    let mut uniques: Vec<String> = table
-        .uniques
-        .iter()
-        .map(|u| {
-            let nulls = if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" };
-            format!("{}UNIQUE{nulls} ({})", named(ConstraintKind::Unique, &u.name, &u.columns), list(&u.columns))
-        })
-        .collect();
+    let mut uniques: Vec<String> = table.uniques.iter().map(|u| unique_clause(dialect, table, u)).collect();
     uniques.sort();
-    let mut checks: Vec<String> = table
-        .checks
-        .iter()
-        .map(|c| {
-            format!(
-                "{}CHECK ({})",
-                named(ConstraintKind::Check, &c.name, &check_columns(table, &c.normalized)),
-                c.normalized
-            )
-        })
-        .collect();
+    let mut checks: Vec<String> = table.checks.iter().map(|c| check_clause(dialect, table, c)).collect();
     checks.sort();
-    let mut foreign_keys: Vec<String> = table
-        .foreign_keys
-        .iter()
-        .map(|fk| {
-            let mut text = format!(
-                "{}FOREIGN KEY ({}) REFERENCES {}",
-                named(ConstraintKind::ForeignKey, &fk.name, &fk.columns),
-                list(&fk.columns),
-                qualified(dialect, &fk.references)
-            );
-            if !fk.referenced_columns.is_empty() {
-                let _ = write!(text, " ({})", list(&fk.referenced_columns));
-            }
-            if fk.on_delete != super::Action::NoAction {
-                let _ = write!(text, " ON DELETE {}", fk.on_delete.sql());
-            }
-            if fk.on_update != super::Action::NoAction {
-                let _ = write!(text, " ON UPDATE {}", fk.on_update.sql());
-            }
-            match fk.deferrable {
-                super::Deferrable::No => {}
-                super::Deferrable::InitiallyImmediate => text.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
-                super::Deferrable::InitiallyDeferred => text.push_str(" DEFERRABLE INITIALLY DEFERRED"),
-            }
-            text
-        })
-        .collect();
-    foreign_keys.sort();
+    let mut keys: Vec<String> = if foreign_keys {
+        table.foreign_keys.iter().map(|fk| foreign_key_clause(dialect, table, fk)).collect()
+    } else {
+        Vec::new()
+    };
+    keys.sort();
     lines.extend(uniques);
     lines.extend(checks);
-    lines.extend(foreign_keys);
-    let _ = write!(out, "CREATE TABLE {} (\n    {}\n)", qualified(dialect, &table.name), lines.join(",\n    "));
+    lines.extend(keys);
+    let mut text = format!("CREATE TABLE {} (\n    {}\n)", qualified(dialect, &table.name), lines.join(",\n    "));
     if !table.options.is_empty() {
-        let _ = write!(out, " {}", table.options.join(", "));
+        let _ = write!(text, " {}", table.options.join(", "));
     }
-    out.push_str(";\n");
-    let mut indexes: Vec<String> = table
-        .indexes
+    text
+}
+
+/// `PRIMARY KEY (columns)`, named when its author named it.
+pub(crate) fn primary_key_clause(dialect: Dialect, table: &Table, pk: &super::PrimaryKey) -> String {
+    let name = constraint_name(dialect, table, ConstraintKind::PrimaryKey, &pk.name, &pk.columns);
+    format!("{name}PRIMARY KEY ({})", column_list(dialect, &pk.columns))
+}
+
+/// `UNIQUE (columns)`, named when its author named it.
+pub(crate) fn unique_clause(dialect: Dialect, table: &Table, unique: &super::Unique) -> String {
+    let nulls = if unique.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" };
+    let name = constraint_name(dialect, table, ConstraintKind::Unique, &unique.name, &unique.columns);
+    format!("{name}UNIQUE{nulls} ({})", column_list(dialect, &unique.columns))
+}
+
+/// `CHECK (condition)`, named when its author named it.
+pub(crate) fn check_clause(dialect: Dialect, table: &Table, check: &super::Check) -> String {
+    let name =
+        constraint_name(dialect, table, ConstraintKind::Check, &check.name, &check_columns(table, &check.normalized));
+    format!("{name}CHECK ({})", check.normalized)
+}
+
+/// `FOREIGN KEY (columns) REFERENCES target (columns) ON …`, named when its
+/// author named it.
+pub(crate) fn foreign_key_clause(dialect: Dialect, table: &Table, fk: &super::ForeignKey) -> String {
+    let mut text = format!(
+        "{}FOREIGN KEY ({}) REFERENCES {}",
+        constraint_name(dialect, table, ConstraintKind::ForeignKey, &fk.name, &fk.columns),
+        column_list(dialect, &fk.columns),
+        qualified(dialect, &fk.references)
+    );
+    if !fk.referenced_columns.is_empty() {
+        let _ = write!(text, " ({})", column_list(dialect, &fk.referenced_columns));
+    }
+    if fk.on_delete != super::Action::NoAction {
+        let _ = write!(text, " ON DELETE {}", fk.on_delete.sql());
+    }
+    if fk.on_update != super::Action::NoAction {
+        let _ = write!(text, " ON UPDATE {}", fk.on_update.sql());
+    }
+    match fk.deferrable {
+        super::Deferrable::No => {}
+        super::Deferrable::InitiallyImmediate => text.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
+        super::Deferrable::InitiallyDeferred => text.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    text
+}
+
+/// `CREATE [UNIQUE] INDEX name ON table (keys) [WHERE …]`. Only PostgreSQL
+/// may leave out a name it would make up itself.
+pub(crate) fn create_index_sql(dialect: Dialect, table: &Table, index: &super::Index) -> String {
+    let q = |name: &str| quote_identifier(dialect, name);
+    let keys: Vec<String> = index
+        .keys
         .iter()
-        .map(|index| {
-            let keys: Vec<String> = index
-                .keys
-                .iter()
-                .map(|k| {
-                    let key = if k.is_expression {
-                        format!("({})", k.normalized)
-                    } else if k.normalized.ends_with(')') {
-                        // MySQL's prefix key: `body(20)`.
-                        k.normalized.clone()
-                    } else {
-                        q(&k.normalized)
-                    };
-                    if k.descending { format!("{key} DESC") } else { key }
-                })
-                .collect();
-            let columns: Vec<String> = index.keys.iter().map(|k| k.normalized.clone()).collect();
-            let name = if is_generated_name(dialect, &table.name.name, ConstraintKind::Index, &index.name, &columns) {
-                String::new()
+        .map(|k| {
+            let key = if k.is_expression {
+                format!("({})", k.normalized)
+            } else if k.normalized.ends_with(')') {
+                // MySQL's prefix key: `body(20)`.
+                k.normalized.clone()
             } else {
-                format!("{} ", q(&index.name))
+                q(&k.normalized)
             };
-            let mut text = format!(
-                "CREATE {}INDEX {name}ON {}",
-                if index.unique { "UNIQUE " } else { "" },
-                qualified(dialect, &table.name)
-            );
-            if let Some(method) = &index.method {
-                let _ = write!(text, " USING {method}");
-            }
-            let _ = write!(text, " ({})", keys.join(", "));
-            if let Some(predicate) = &index.normalized_predicate {
-                let _ = write!(text, " WHERE {predicate}");
-            }
-            text.push(';');
-            text
+            if k.descending { format!("{key} DESC") } else { key }
         })
         .collect();
-    indexes.sort();
-    for index in indexes {
-        let _ = writeln!(out, "{index}");
+    let columns: Vec<String> = index.keys.iter().map(|k| k.normalized.clone()).collect();
+    let generated = is_generated_name(dialect, &table.name.name, ConstraintKind::Index, &index.name, &columns);
+    let name = if generated && dialect == Dialect::Postgres { String::new() } else { format!("{} ", q(&index.name)) };
+    let mut text = format!(
+        "CREATE {}INDEX {name}ON {}",
+        if index.unique { "UNIQUE " } else { "" },
+        qualified(dialect, &table.name)
+    );
+    if let Some(method) = &index.method {
+        let _ = write!(text, " USING {method}");
     }
-    out.push('\n');
+    let _ = write!(text, " ({})", keys.join(", "));
+    if let Some(predicate) = &index.normalized_predicate {
+        let _ = write!(text, " WHERE {predicate}");
+    }
+    text
 }
 
 /// The columns a CHECK's condition names, for MariaDB's habit of naming a
@@ -232,7 +253,8 @@ fn check_columns(table: &Table, condition: &str) -> Vec<String> {
     columns_named_in(table.columns.iter().map(|c| c.name.as_str()), condition)
 }
 
-fn column_sql(dialect: Dialect, column: &Column, inline_key: bool) -> String {
+/// A column's definition in `CREATE TABLE` or `ADD COLUMN`.
+pub(crate) fn column_sql(dialect: Dialect, column: &Column, inline_key: bool) -> String {
     let mut text = format!("{} {}", quote_identifier(dialect, &column.name), column.normalized_type);
     if let Some(collation) = &column.collation {
         let _ = write!(text, " COLLATE {collation}");

@@ -30,6 +30,7 @@
 mod canonical;
 mod compare;
 mod expr;
+mod migrate;
 mod model;
 mod names;
 mod normalize;
@@ -39,6 +40,7 @@ pub mod sqlite_index;
 
 pub use compare::{Change, ColumnAspect, Differences, Notice, column_aspects, compare};
 pub use expr::{Identifiers, normalize_expression};
+pub use migrate::{Migration, MigrationOptions, MigrationSql, MigrationStatement, migration};
 pub use model::{
     Action, Check, Column, Deferrable, EnumType, ForeignKey, Generated, Identity, Index, IndexKey, Name, PrimaryKey,
     Routine, Schema, Sequence, Table, Trigger, Unique, View,

@@ -1,0 +1,745 @@
+//! Turning the differences between two schemas into SQL that runs: the
+//! statements of an upgrade from `from` to `to`, in an order each engine
+//! accepts, and the downgrade back (the same planner run the other way, not
+//! a mechanical inversion of the text).
+//!
+//! Order, by phase: types and sequences first; then views that may depend on
+//! what changes are dropped; foreign keys, indexes and constraints that go
+//! away are dropped before the columns and tables they use (MySQL refuses
+//! otherwise); tables are created in the order of their foreign keys, a
+//! cycle's keys added afterwards; columns are added and changed; constraints
+//! and indexes are made; foreign keys last; then views are created again,
+//! and types and sequences no longer used are dropped.
+//!
+//! What SQLite's `ALTER TABLE` cannot do (a column's type, nullability or
+//! default; a key or constraint; dropping a column an index or constraint
+//! uses) becomes SQLite's documented rebuild: a new table, the rows copied,
+//! the old one dropped, the new one renamed, its indexes made again. The
+//! runtime keeps foreign keys off during a SQLite run and checks them
+//! before COMMIT, so the rebuild of a parent table never cascades.
+//!
+//! Destructive statements (dropping a table or a column) are written only
+//! when allowed; otherwise they are written commented out, and said so.
+
+use std::collections::BTreeSet;
+
+use super::canonical::{
+    check_clause, column_sql, create_index_sql, create_table_sql, foreign_key_clause, primary_key_clause, qualified,
+    unique_clause,
+};
+use super::compare::{Change, ColumnAspect, Differences, Notice, compare};
+use super::model::{Column, Name, Schema, Table};
+use super::names::quote_identifier;
+use crate::Dialect;
+
+/// What a migration may do.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MigrationOptions {
+    /// The engine the SQL is for.
+    pub dialect: Dialect,
+    /// Write statements that drop tables and columns (otherwise they are
+    /// commented out).
+    pub allow_drop: bool,
+}
+
+impl MigrationOptions {
+    /// Options for `dialect`, drops not allowed.
+    pub fn new(dialect: Dialect) -> MigrationOptions {
+        MigrationOptions { dialect, allow_drop: false }
+    }
+
+    /// Allows (or not) statements that drop tables and columns.
+    pub fn with_allow_drop(mut self, allow: bool) -> Self {
+        self.allow_drop = allow;
+        self
+    }
+}
+
+/// One statement of a migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MigrationStatement {
+    /// The SQL, without its `;`.
+    pub sql: String,
+    /// It drops data (a table or a column).
+    pub destructive: bool,
+    /// A note for the person reading the revision, written above it.
+    pub comment: Option<String>,
+}
+
+/// The SQL of one direction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MigrationSql {
+    /// The statements, in order.
+    pub statements: Vec<MigrationStatement>,
+    /// Something in it cannot run inside a transaction (PostgreSQL's
+    /// `ALTER TYPE … ADD VALUE`): the revision needs `Transactional: false`.
+    pub needs_no_transaction: bool,
+    /// What the reader must know: destructive statements left out, changes
+    /// that may fail on data, objects compared but not generated.
+    pub warnings: Vec<String>,
+}
+
+impl MigrationSql {
+    /// The statements as a revision section's text: each ends in `;`, its
+    /// comment above it; destructive ones commented out unless allowed.
+    pub fn text(&self, allow_drop: bool) -> String {
+        let mut out = String::new();
+        for statement in &self.statements {
+            if let Some(comment) = &statement.comment {
+                for line in comment.lines() {
+                    out.push_str("-- ");
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+            if statement.destructive && !allow_drop {
+                out.push_str("-- (destructive, left out: pass --allow-drop to write it) ");
+                out.push_str(&statement.sql.replace('\n', "\n-- "));
+                out.push_str(";\n");
+            } else {
+                out.push_str(&statement.sql);
+                out.push_str(";\n");
+            }
+        }
+        out
+    }
+
+    /// True when there is nothing to run.
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+}
+
+/// An upgrade from `from` to `to` and the downgrade back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Migration {
+    /// From `from` to `to`.
+    pub upgrade: MigrationSql,
+    /// From `to` back to `from`.
+    pub downgrade: MigrationSql,
+    /// The comparison it was made from.
+    pub differences: Differences,
+}
+
+/// The migration that turns `from` into `to` and back.
+pub fn migration(from: &Schema, to: &Schema, options: &MigrationOptions) -> Migration {
+    let differences = compare(from, to);
+    let upgrade = plan(from, to, &differences, options);
+    let back = compare(to, from);
+    let downgrade = plan(to, from, &back, &options.clone().with_allow_drop(true));
+    Migration { upgrade, downgrade, differences }
+}
+
+/// The phases a statement belongs to, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Types,
+    DropViews,
+    DropForeignKeys,
+    DropIndexes,
+    DropConstraints,
+    DropColumns,
+    DropTables,
+    CreateTables,
+    Rebuilds,
+    Columns,
+    Constraints,
+    Indexes,
+    ForeignKeys,
+    CreateViews,
+    DropTypes,
+}
+
+/// Statements gathered by phase, then put in order.
+struct Planner<'s> {
+    dialect: Dialect,
+    from: &'s Schema,
+    to: &'s Schema,
+    statements: Vec<(Phase, MigrationStatement)>,
+    sql: MigrationSql,
+}
+
+impl Planner<'_> {
+    fn push(&mut self, phase: Phase, sql: String) {
+        self.statements.push((phase, MigrationStatement { sql, destructive: false, comment: None }));
+    }
+
+    fn push_with(&mut self, phase: Phase, sql: String, destructive: bool, comment: Option<String>) {
+        self.statements.push((phase, MigrationStatement { sql, destructive, comment }));
+    }
+
+    fn q(&self, name: &str) -> String {
+        quote_identifier(self.dialect, name)
+    }
+
+    fn qn(&self, name: &Name) -> String {
+        qualified(self.dialect, name)
+    }
+
+    fn alter(&self, table: &Name) -> String {
+        format!("ALTER TABLE {}", self.qn(table))
+    }
+}
+
+fn plan(from: &Schema, to: &Schema, differences: &Differences, options: &MigrationOptions) -> MigrationSql {
+    let dialect = options.dialect;
+    let mut p = Planner { dialect, from, to, statements: Vec::new(), sql: MigrationSql::default() };
+    let rebuilt = if dialect == Dialect::Sqlite { sqlite_rebuilds(from, differences) } else { BTreeSet::new() };
+    let views_to_recreate = views_touched(from, to, differences, &rebuilt);
+    for name in &views_to_recreate {
+        if let Some(view) = from.views.get(name) {
+            p.push(Phase::DropViews, format!("DROP VIEW {}", p.qn(&view.name)));
+        }
+        if let Some(view) = to.views.get(name) {
+            let kind = if view.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+            p.push(
+                Phase::CreateViews,
+                format!("CREATE {kind} {} AS\n{}", p.qn(&view.name), view.definition.trim().trim_end_matches(';')),
+            );
+        }
+    }
+    let new_tables: Vec<&Table> = differences
+        .changes
+        .iter()
+        .filter_map(|c| if let Change::TableAdded { table } = c { Some(table) } else { None })
+        .collect();
+    plan_new_tables(&mut p, &new_tables);
+    for change in &differences.changes {
+        if let Some(table) = change_table(change)
+            && rebuilt.contains(table)
+        {
+            continue; // the rebuild makes the whole table anew
+        }
+        plan_change(&mut p, change);
+    }
+    for name in &rebuilt {
+        if let (Some(old), Some(new)) = (from.tables.get(name), to.tables.get(name)) {
+            plan_sqlite_rebuild(&mut p, old, new);
+        }
+    }
+    for notice in &differences.notices {
+        if let Notice::PossibleColumnRename { .. } | Notice::PossibleTableRename { .. } = notice {
+            p.sql.warnings.push(format!("{notice} (written as a drop and an add)"));
+        }
+    }
+    // A stable sort keeps the order of each phase's statements.
+    p.statements.sort_by_key(|(phase, _)| *phase);
+    let mut sql = p.sql;
+    sql.statements = p.statements.into_iter().map(|(_, s)| s).collect();
+    if !options.allow_drop {
+        for statement in sql.statements.iter().filter(|s| s.destructive) {
+            sql.warnings
+                .push(format!("left out (destructive; --allow-drop writes it): {}", first_line(&statement.sql)));
+        }
+    }
+    sql
+}
+
+fn first_line(sql: &str) -> &str {
+    sql.lines().next().unwrap_or(sql)
+}
+
+/// The table a change is about, if any.
+fn change_table(change: &Change) -> Option<&Name> {
+    match change {
+        Change::ColumnAdded { table, .. }
+        | Change::ColumnDropped { table, .. }
+        | Change::ColumnChanged { table, .. }
+        | Change::PrimaryKeyChanged { table, .. }
+        | Change::ForeignKeyAdded { table, .. }
+        | Change::ForeignKeyDropped { table, .. }
+        | Change::UniqueAdded { table, .. }
+        | Change::UniqueDropped { table, .. }
+        | Change::CheckAdded { table, .. }
+        | Change::CheckDropped { table, .. }
+        | Change::IndexAdded { table, .. }
+        | Change::IndexDropped { table, .. }
+        | Change::Renamed { table, .. }
+        | Change::TableOptionsChanged { table, .. } => Some(table),
+        _ => None,
+    }
+}
+
+/// Views to drop before the change and create after it: those that change,
+/// go or come, and (PostgreSQL, SQLite) those that read a table whose
+/// columns change or which SQLite rebuilds.
+fn views_touched(from: &Schema, to: &Schema, differences: &Differences, rebuilt: &BTreeSet<Name>) -> BTreeSet<Name> {
+    let mut names = BTreeSet::new();
+    let mut touched_tables: BTreeSet<&Name> = rebuilt.iter().collect();
+    for change in &differences.changes {
+        match change {
+            Change::ViewAdded { view } | Change::ViewDropped { view } => {
+                names.insert(view.name.clone());
+            }
+            Change::ViewChanged { after, .. } => {
+                names.insert(after.name.clone());
+            }
+            Change::ColumnChanged { table, .. } | Change::ColumnDropped { table, .. } => {
+                touched_tables.insert(table);
+            }
+            Change::TableDropped { table } => {
+                touched_tables.insert(&table.name);
+            }
+            _ => {}
+        }
+    }
+    for view in from.views.values() {
+        let text = view.normalized.to_lowercase();
+        if touched_tables.iter().any(|t| mentions(&text, &t.name.to_lowercase())) && to.views.contains_key(&view.name) {
+            names.insert(view.name.clone());
+        }
+    }
+    names
+}
+
+/// True when `text` names `word` as a whole word.
+fn mentions(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        boundary(before) && boundary(after)
+    })
+}
+
+/// New tables in the order of their foreign keys; a key to a table made
+/// later (or to itself through a cycle) is added after all of them.
+fn plan_new_tables(p: &mut Planner<'_>, tables: &[&Table]) {
+    let names: BTreeSet<&Name> = tables.iter().map(|t| &t.name).collect();
+    let mut made: BTreeSet<&Name> = BTreeSet::new();
+    let mut left: Vec<&Table> = tables.to_vec();
+    while !left.is_empty() {
+        // The first table whose new references are all made; with none,
+        // the first table (its keys wait).
+        let ready = left
+            .iter()
+            .position(|t| {
+                t.foreign_keys.iter().all(|fk| {
+                    fk.references == t.name || !names.contains(&fk.references) || made.contains(&fk.references)
+                })
+            })
+            .unwrap_or(0);
+        let table = left.remove(ready);
+        let waits: Vec<&super::ForeignKey> = table
+            .foreign_keys
+            .iter()
+            .filter(|fk| {
+                fk.references != table.name && names.contains(&fk.references) && !made.contains(&fk.references)
+            })
+            .collect();
+        let mut now = table.clone();
+        now.foreign_keys.retain(|fk| !waits.contains(&fk));
+        p.push(Phase::CreateTables, create_table_sql(p.dialect, &now, false, true));
+        for index in &table.indexes {
+            p.push(Phase::Indexes, create_index_sql(p.dialect, table, index));
+        }
+        for fk in waits {
+            p.push(
+                Phase::ForeignKeys,
+                format!("{} ADD {}", p.alter(&table.name), foreign_key_clause(p.dialect, table, fk)),
+            );
+        }
+        made.insert(&table.name);
+    }
+}
+
+fn plan_change(p: &mut Planner<'_>, change: &Change) {
+    let d = p.dialect;
+    match change {
+        Change::TableAdded { .. } => {} // planned with the other new tables
+        Change::TableDropped { table } => {
+            // Its keys to other tables go first, so tables can be dropped in
+            // any order.
+            for fk in &table.foreign_keys {
+                if let Some(sql) = drop_foreign_key(p, &table.name, fk) {
+                    p.push(Phase::DropForeignKeys, sql);
+                }
+            }
+            let sql = format!("DROP TABLE {}", p.qn(&table.name));
+            p.push_with(Phase::DropTables, sql, true, None);
+        }
+        Change::ColumnAdded { table, column } => {
+            let mut comment = None;
+            if !column.nullable && column.normalized_default.is_none() && column.identity.is_none() {
+                comment = Some(format!(
+                    "{}.{} is NOT NULL without a default: this fails on a table that holds rows.\nAdd it nullable, fill it, then set NOT NULL (three steps), or give it a default.",
+                    table, column.name
+                ));
+                p.sql
+                    .warnings
+                    .push(format!("{table}.{}: NOT NULL without a default fails on a table with rows", column.name));
+            }
+            let sql = format!("{} ADD COLUMN {}", p.alter(table), column_sql(d, column, false));
+            p.push_with(Phase::Columns, sql, false, comment);
+        }
+        Change::ColumnDropped { table, column } => {
+            let sql = format!("{} DROP COLUMN {}", p.alter(table), p.q(&column.name));
+            p.push_with(Phase::DropColumns, sql, true, None);
+        }
+        Change::ColumnChanged { table, before, after, aspects } => plan_column_change(p, table, before, after, aspects),
+        Change::PrimaryKeyChanged { table, before, after } => {
+            if let Some(pk) = before {
+                let sql = match d {
+                    Dialect::MySql => format!("{} DROP PRIMARY KEY", p.alter(table)),
+                    _ => format!("{} DROP CONSTRAINT {}", p.alter(table), p.q(pk.name.as_deref().unwrap_or(""))),
+                };
+                p.push(Phase::DropConstraints, sql);
+            }
+            if let (Some(pk), Some(t)) = (after, p.to.tables.get(table)) {
+                let sql = format!("{} ADD {}", p.alter(table), primary_key_clause(d, t, pk));
+                p.push(Phase::Constraints, sql);
+            }
+        }
+        Change::ForeignKeyAdded { table, foreign_key } => {
+            if let Some(t) = p.to.tables.get(table) {
+                let sql = format!("{} ADD {}", p.alter(table), foreign_key_clause(d, t, foreign_key));
+                p.push(Phase::ForeignKeys, sql);
+            }
+        }
+        Change::ForeignKeyDropped { table, foreign_key } => {
+            if let Some(sql) = drop_foreign_key(p, table, foreign_key) {
+                p.push(Phase::DropForeignKeys, sql);
+            }
+        }
+        Change::UniqueAdded { table, unique } => {
+            if let Some(t) = p.to.tables.get(table) {
+                p.push(Phase::Constraints, format!("{} ADD {}", p.alter(table), unique_clause(d, t, unique)));
+            }
+        }
+        Change::UniqueDropped { table, unique } => {
+            let name = p.q(unique.name.as_deref().unwrap_or(""));
+            let sql = match d {
+                Dialect::MySql => format!("{} DROP INDEX {name}", p.alter(table)),
+                _ => format!("{} DROP CONSTRAINT {name}", p.alter(table)),
+            };
+            p.push(Phase::DropConstraints, sql);
+        }
+        Change::CheckAdded { table, check } => {
+            if let Some(t) = p.to.tables.get(table) {
+                p.push(Phase::Constraints, format!("{} ADD {}", p.alter(table), check_clause(d, t, check)));
+            }
+        }
+        Change::CheckDropped { table, check } => {
+            let name = p.q(check.name.as_deref().unwrap_or(""));
+            let sql = match d {
+                Dialect::MySql if is_mariadb(p.from) => format!("{} DROP CONSTRAINT {name}", p.alter(table)),
+                Dialect::MySql => format!("{} DROP CHECK {name}", p.alter(table)),
+                _ => format!("{} DROP CONSTRAINT {name}", p.alter(table)),
+            };
+            p.push(Phase::DropConstraints, sql);
+        }
+        Change::IndexAdded { table, index } => {
+            if let Some(t) = p.to.tables.get(table) {
+                p.push(Phase::Indexes, create_index_sql(d, t, index));
+            }
+        }
+        Change::IndexDropped { table, index } => {
+            let sql = match d {
+                Dialect::MySql => format!("DROP INDEX {} ON {}", p.q(&index.name), p.qn(table)),
+                Dialect::Postgres => {
+                    format!("DROP INDEX {}", p.qn(&Name::new(table.schema.clone(), index.name.clone())))
+                }
+                Dialect::Sqlite => format!("DROP INDEX {}", p.q(&index.name)),
+            };
+            p.push(Phase::DropIndexes, sql);
+        }
+        Change::Renamed { table, kind, before, after } => {
+            let sql = match (d, kind) {
+                (Dialect::Postgres, super::ConstraintKind::Index) => format!(
+                    "ALTER INDEX {} RENAME TO {}",
+                    p.qn(&Name::new(table.schema.clone(), before.clone())),
+                    p.q(after)
+                ),
+                (Dialect::MySql, super::ConstraintKind::Index | super::ConstraintKind::Unique) => {
+                    format!("{} RENAME INDEX {} TO {}", p.alter(table), p.q(before), p.q(after))
+                }
+                (Dialect::Postgres, _) => {
+                    format!("{} RENAME CONSTRAINT {} TO {}", p.alter(table), p.q(before), p.q(after))
+                }
+                _ => {
+                    p.sql.warnings.push(format!("{change}: not generated (this engine cannot rename it in place)"));
+                    return;
+                }
+            };
+            p.push(Phase::Constraints, sql);
+        }
+        Change::TableOptionsChanged { .. } => {
+            p.sql.warnings.push(format!("{change}: not generated; change the table's options by hand"));
+        }
+        Change::ViewAdded { .. } | Change::ViewDropped { .. } | Change::ViewChanged { .. } => {} // with the views
+        Change::EnumAdded { enum_type } => {
+            let labels: Vec<String> = enum_type.labels.iter().map(|l| literal(l)).collect();
+            p.push(Phase::Types, format!("CREATE TYPE {} AS ENUM ({})", p.qn(&enum_type.name), labels.join(", ")));
+        }
+        Change::EnumDropped { enum_type } => {
+            p.push(Phase::DropTypes, format!("DROP TYPE {}", p.qn(&enum_type.name)));
+        }
+        Change::EnumLabelsChanged { before, after } => plan_enum_labels(p, before, after),
+        Change::SequenceAdded { sequence } => {
+            let sql = format!(
+                "CREATE SEQUENCE {} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {}{}",
+                p.qn(&sequence.name),
+                sequence.data_type,
+                sequence.increment,
+                sequence.min_value,
+                sequence.max_value,
+                if sequence.cycle { " CYCLE" } else { "" }
+            );
+            p.push(Phase::Types, sql);
+            if let Some(owner) = &sequence.owned_by {
+                p.push(Phase::Constraints, format!("ALTER SEQUENCE {} OWNED BY {owner}", p.qn(&sequence.name)));
+            }
+        }
+        Change::SequenceDropped { sequence } => {
+            p.push(Phase::DropTypes, format!("DROP SEQUENCE IF EXISTS {}", p.qn(&sequence.name)));
+        }
+        Change::SequenceChanged { after, .. } => {
+            let sql = format!(
+                "ALTER SEQUENCE {} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {}{}",
+                p.qn(&after.name),
+                after.data_type,
+                after.increment,
+                after.min_value,
+                after.max_value,
+                if after.cycle { " CYCLE" } else { " NO CYCLE" }
+            );
+            p.push(Phase::Columns, sql);
+        }
+        Change::RoutineAdded { .. }
+        | Change::RoutineDropped { .. }
+        | Change::RoutineChanged { .. }
+        | Change::TriggerAdded { .. }
+        | Change::TriggerDropped { .. }
+        | Change::TriggerChanged { .. } => {
+            p.sql
+                .warnings
+                .push(format!("{change}: functions and triggers are compared, not generated; write it by hand"));
+        }
+    }
+}
+
+fn is_mariadb(schema: &Schema) -> bool {
+    schema.server_version.to_ascii_lowercase().contains("mariadb")
+}
+
+/// `DROP CONSTRAINT` (MySQL `DROP FOREIGN KEY`) of a key with a name; SQLite
+/// keys go with their table's rebuild.
+fn drop_foreign_key(p: &Planner<'_>, table: &Name, fk: &super::ForeignKey) -> Option<String> {
+    let name = fk.name.as_deref()?;
+    Some(match p.dialect {
+        Dialect::MySql => format!("{} DROP FOREIGN KEY {}", p.alter(table), p.q(name)),
+        Dialect::Postgres => format!("{} DROP CONSTRAINT {}", p.alter(table), p.q(name)),
+        Dialect::Sqlite => return None,
+    })
+}
+
+/// A column whose type, nullability, default or identity changes.
+fn plan_column_change(p: &mut Planner<'_>, table: &Name, before: &Column, after: &Column, aspects: &[ColumnAspect]) {
+    let d = p.dialect;
+    let column = p.q(&after.name);
+    if d == Dialect::MySql {
+        // MySQL restates the whole column.
+        let sql = format!("{} MODIFY COLUMN {}", p.alter(table), column_sql(d, after, false));
+        let comment = aspects.contains(&ColumnAspect::Type).then(|| {
+            format!(
+                "{}: {} -> {}; MySQL rewrites the table, and a narrower type may fail or cut values",
+                after.name, before.data_type, after.data_type
+            )
+        });
+        p.push_with(Phase::Columns, sql, false, comment);
+        return;
+    }
+    for aspect in aspects {
+        match aspect {
+            ColumnAspect::Type => {
+                let comment = Some(format!(
+                    "{}: {} -> {}; the USING cast may fail on existing values: edit it if it does",
+                    after.name, before.data_type, after.data_type
+                ));
+                let sql = format!(
+                    "{} ALTER COLUMN {column} TYPE {ty} USING {column}::{ty}",
+                    p.alter(table),
+                    ty = after.normalized_type
+                );
+                p.push_with(Phase::Columns, sql, false, comment);
+            }
+            ColumnAspect::Nullability if after.nullable => {
+                p.push(Phase::Columns, format!("{} ALTER COLUMN {column} DROP NOT NULL", p.alter(table)));
+            }
+            ColumnAspect::Nullability => {
+                let comment = Some(format!(
+                    "{}: SET NOT NULL fails if a row holds NULL; fill them first (UPDATE … SET {} = … WHERE {} IS NULL)",
+                    after.name, after.name, after.name
+                ));
+                let sql = format!("{} ALTER COLUMN {column} SET NOT NULL", p.alter(table));
+                p.push_with(Phase::Columns, sql, false, comment);
+            }
+            ColumnAspect::Default => {
+                let sql = match &after.normalized_default {
+                    Some(default) => format!("{} ALTER COLUMN {column} SET DEFAULT {default}", p.alter(table)),
+                    None => format!("{} ALTER COLUMN {column} DROP DEFAULT", p.alter(table)),
+                };
+                p.push(Phase::Columns, sql);
+            }
+            ColumnAspect::Identity => {
+                if before.identity.is_some() {
+                    p.push(Phase::Columns, format!("{} ALTER COLUMN {column} DROP IDENTITY IF EXISTS", p.alter(table)));
+                }
+                if let Some(identity) = after.identity {
+                    let kind = if identity == super::Identity::Always { "ALWAYS" } else { "BY DEFAULT" };
+                    p.push(
+                        Phase::Columns,
+                        format!("{} ALTER COLUMN {column} ADD GENERATED {kind} AS IDENTITY", p.alter(table)),
+                    );
+                }
+            }
+            ColumnAspect::Collation => {
+                let collate = after.collation.as_deref().map(|c| format!(" COLLATE {c}")).unwrap_or_default();
+                let sql = format!("{} ALTER COLUMN {column} TYPE {}{collate}", p.alter(table), after.normalized_type);
+                p.push(Phase::Columns, sql);
+            }
+            ColumnAspect::Generated | ColumnAspect::OnUpdate => {
+                p.sql
+                    .warnings
+                    .push(format!("{table}.{}: its {aspect:?} changes; not generated, write it by hand", after.name));
+            }
+        }
+    }
+}
+
+/// PostgreSQL enum labels: added ones with `ALTER TYPE … ADD VALUE` (outside
+/// a transaction); removed or reordered ones need the type rebuilt.
+fn plan_enum_labels(p: &mut Planner<'_>, before: &super::EnumType, after: &super::EnumType) {
+    let kept: Vec<&String> = after.labels.iter().filter(|l| before.labels.contains(l)).collect();
+    let order_kept = kept.iter().map(|l| l.as_str()).eq(before.labels.iter().map(String::as_str));
+    if !order_kept {
+        p.sql.warnings.push(format!(
+            "type {}: labels removed or reordered ({} -> {}); PostgreSQL cannot do that in place: rename the type, create the new one, cast each column through text, drop the old (not generated)",
+            after.name,
+            before.labels.join(", "),
+            after.labels.join(", ")
+        ));
+        return;
+    }
+    for (i, label) in after.labels.iter().enumerate() {
+        if before.labels.contains(label) {
+            continue;
+        }
+        let place = match after.labels[i + 1..].iter().find(|l| before.labels.contains(l)) {
+            Some(next) => format!(" BEFORE {}", literal(next)),
+            None => String::new(),
+        };
+        p.push(Phase::Types, format!("ALTER TYPE {} ADD VALUE {}{place}", p.qn(&after.name), literal(label)));
+        p.sql.needs_no_transaction = true;
+    }
+}
+
+/// `'text'` with `'` doubled.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The SQLite tables a change needs rebuilt: what `ALTER TABLE` cannot do.
+fn sqlite_rebuilds(from: &Schema, differences: &Differences) -> BTreeSet<Name> {
+    let mut tables = BTreeSet::new();
+    for change in &differences.changes {
+        let rebuild = match change {
+            Change::ColumnChanged { .. }
+            | Change::PrimaryKeyChanged { .. }
+            | Change::ForeignKeyAdded { .. }
+            | Change::ForeignKeyDropped { .. }
+            | Change::UniqueAdded { .. }
+            | Change::UniqueDropped { .. }
+            | Change::CheckAdded { .. }
+            | Change::CheckDropped { .. }
+            | Change::TableOptionsChanged { .. } => true,
+            Change::ColumnAdded { column, .. } => {
+                // ADD COLUMN takes no NOT NULL without a default, and only a
+                // constant default.
+                (!column.nullable && column.normalized_default.is_none())
+                    || column.normalized_default.as_deref().is_some_and(|d| d.contains('('))
+                    || column.generated.as_ref().is_some_and(|g| g.stored)
+            }
+            Change::ColumnDropped { table, column } => {
+                from.tables.get(table).is_some_and(|t| column_is_used(t, &column.name))
+            }
+            _ => false,
+        };
+        if rebuild && let Some(table) = change_table(change) {
+            tables.insert(table.clone());
+        }
+    }
+    tables
+}
+
+/// True when an index, key or constraint of `table` uses `column` (SQLite
+/// then refuses `DROP COLUMN`).
+fn column_is_used(table: &Table, column: &str) -> bool {
+    let named = |names: &[String]| names.iter().any(|n| n == column);
+    table.primary_key.as_ref().is_some_and(|pk| named(&pk.columns))
+        || table.uniques.iter().any(|u| named(&u.columns))
+        || table.foreign_keys.iter().any(|fk| named(&fk.columns))
+        || table.indexes.iter().any(|i| i.keys.iter().any(|k| mentions(&k.normalized, &column.to_lowercase())))
+        || table.checks.iter().any(|c| mentions(&c.normalized, &column.to_lowercase()))
+}
+
+/// SQLite's procedure for a change `ALTER TABLE` cannot make
+/// (lang_altertable.html, "making other kinds of table schema changes").
+fn plan_sqlite_rebuild(p: &mut Planner<'_>, old: &Table, new: &Table) {
+    let d = p.dialect;
+    let first = p.statements.len();
+    let temporary = Name::unqualified(format!("_retort_new_{}", new.name.name));
+    let mut staged = new.clone();
+    staged.name = temporary.clone();
+    p.push_with(
+        Phase::Rebuilds,
+        create_table_sql(d, &staged, false, true),
+        false,
+        Some(format!("SQLite cannot change {} in place: a new table, the rows copied, the old one replaced", new.name)),
+    );
+    let mut targets = Vec::new();
+    let mut sources = Vec::new();
+    for column in &new.columns {
+        let Some(was) = old.column(&column.name) else { continue };
+        targets.push(p.q(&column.name));
+        let source = p.q(&was.name);
+        sources.push(match (&column.normalized_default, was.nullable && !column.nullable) {
+            (Some(default), true) => format!("COALESCE({source}, {default})"),
+            _ => source,
+        });
+    }
+    if !targets.is_empty() {
+        p.push(
+            Phase::Rebuilds,
+            format!(
+                "INSERT INTO {} ({}) SELECT {} FROM {}",
+                p.qn(&temporary),
+                targets.join(", "),
+                sources.join(", "),
+                p.qn(&old.name)
+            ),
+        );
+    }
+    p.push(Phase::Rebuilds, format!("DROP TABLE {}", p.qn(&old.name)));
+    p.push(Phase::Rebuilds, format!("ALTER TABLE {} RENAME TO {}", p.qn(&temporary), p.qn(&new.name)));
+    for index in &new.indexes {
+        p.push(Phase::Rebuilds, create_index_sql(d, new, index));
+    }
+    for trigger in p.to.triggers.iter().filter(|t| t.table == new.name) {
+        let sql = trigger.definition.trim().trim_end_matches(';').to_owned();
+        p.push(Phase::Rebuilds, sql);
+    }
+    let dropped: Vec<&str> =
+        old.columns.iter().filter(|c| new.column(&c.name).is_none()).map(|c| c.name.as_str()).collect();
+    if !dropped.is_empty() {
+        // The rebuild loses those columns' values: it is destructive whole.
+        for (_, statement) in &mut p.statements[first..] {
+            statement.destructive = true;
+        }
+        p.sql.warnings.push(format!("{}: the rebuild leaves out {} and their values", new.name, dropped.join(", ")));
+    }
+}

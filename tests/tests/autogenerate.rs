@@ -1,0 +1,109 @@
+//! The SQL a comparison writes, run for real: from a head schema built by
+//! revisions to a desired one, the generated upgrade makes the desired
+//! schema (read back, no difference left), and the generated downgrade makes
+//! the head schema again, on every backend, through retort's own runs (so
+//! SQLite's rebuilds run with its foreign-key handling).
+
+use retort::{InspectOptions, Migrator};
+use retort_core::Dialect;
+use retort_core::schema::{MigrationOptions, Schema, compare, migration};
+use retort_tests::{Backend, DESIRED_SCHEMA, HEAD_SCHEMA, Rev, TestDb, backends, versions};
+
+fn dialect_of(backend: Backend) -> Dialect {
+    match backend {
+        Backend::Postgres => Dialect::Postgres,
+        Backend::MySql => Dialect::MySql,
+        Backend::Sqlite => Dialect::Sqlite,
+    }
+}
+
+async fn schema_of(backend: Backend, sql: &str) -> Schema {
+    let db = TestDb::create(backend).await;
+    let pool = db.pool().await;
+    pool.exec(sql).await;
+    let schema = retort::inspect(pool.db(), &InspectOptions::default()).await.unwrap();
+    db.finish(pool).await;
+    schema
+}
+
+/// Applies `head_sql` as one revision and the generated migration as the
+/// next, then checks where upgrade and downgrade land. Failures as text.
+async fn converges(backend: Backend, head_sql: &str, desired_sql: &str) -> Vec<String> {
+    let head = schema_of(backend, head_sql).await;
+    let desired = schema_of(backend, desired_sql).await;
+    let plan = migration(&head, &desired, &MigrationOptions::new(dialect_of(backend)).with_allow_drop(true));
+    let mut generated = Rev::sql("bbbb0002", &["aaaa0001"], &plan.upgrade.text(true), &plan.downgrade.text(true));
+    if plan.upgrade.needs_no_transaction || plan.downgrade.needs_no_transaction {
+        generated = generated.non_transactional();
+    }
+    let dir = versions(&[Rev::sql("aaaa0001", &[], head_sql, "SELECT 1;"), generated]);
+    let m = Migrator::from_dir(&dir).unwrap();
+    let db = TestDb::create(backend).await;
+    let pool = db.pool().await;
+    let mut failures = Vec::new();
+    if std::env::var_os("RETORT_SHOW_SQL").is_some() {
+        eprintln!("{backend:?}\n--- upgrade\n{}--- downgrade\n{}", plan.upgrade.text(true), plan.downgrade.text(true));
+    }
+    let show = |label: &str| {
+        format!(
+            "{backend:?} {label}:\n--- upgrade\n{}--- downgrade\n{}",
+            plan.upgrade.text(true),
+            plan.downgrade.text(true)
+        )
+    };
+    if let Err(e) = m.upgrade(pool.db(), "head").await {
+        failures.push(format!("{}\nupgrade failed: {e}", show("upgrade")));
+    } else {
+        let after = retort::inspect(pool.db(), &InspectOptions::default()).await.unwrap();
+        let left = compare(&after, &desired);
+        if !left.is_empty() {
+            let lines: Vec<String> = left.changes.iter().map(ToString::to_string).collect();
+            failures.push(format!("{}\nafter the upgrade, still differs:\n{}", show("upgrade"), lines.join("\n")));
+        }
+        if let Err(e) = m.downgrade(pool.db(), "aaaa0001").await {
+            failures.push(format!("{}\ndowngrade failed: {e}", show("downgrade")));
+        } else {
+            let back = retort::inspect(pool.db(), &InspectOptions::default()).await.unwrap();
+            let left = compare(&back, &head);
+            if !left.is_empty() {
+                let lines: Vec<String> = left.changes.iter().map(ToString::to_string).collect();
+                failures.push(format!(
+                    "{}\nafter the downgrade, differs from head:\n{}",
+                    show("downgrade"),
+                    lines.join("\n")
+                ));
+            }
+        }
+    }
+    db.finish(pool).await;
+    failures
+}
+
+#[tokio::test]
+async fn every_kind_of_change_converges_up_and_back_on_every_backend() {
+    let mut failures = Vec::new();
+    for backend in backends() {
+        failures.extend(converges(backend, HEAD_SCHEMA, DESIRED_SCHEMA).await);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[tokio::test]
+async fn a_migration_between_equal_schemas_is_empty() {
+    for backend in backends() {
+        let head = schema_of(backend, HEAD_SCHEMA).await;
+        let plan = migration(&head, &head.clone(), &MigrationOptions::new(dialect_of(backend)));
+        assert!(plan.upgrade.is_empty() && plan.downgrade.is_empty(), "{backend:?}: {plan:?}");
+    }
+}
+
+#[tokio::test]
+async fn drops_are_left_out_unless_allowed() {
+    let head = schema_of(Backend::Sqlite, HEAD_SCHEMA).await;
+    let desired = schema_of(Backend::Sqlite, DESIRED_SCHEMA).await;
+    let plan = migration(&head, &desired, &MigrationOptions::new(Dialect::Sqlite));
+    let text = plan.upgrade.text(false);
+    assert!(text.contains("-- (destructive, left out: pass --allow-drop to write it) DROP TABLE gone;"), "{text}");
+    assert!(plan.upgrade.warnings.iter().any(|w| w.contains("left out (destructive") && w.contains("DROP TABLE gone")));
+    assert!(plan.upgrade.warnings.iter().any(|w| w.contains("nick was dropped and") && w.contains("nickname added")));
+}
