@@ -60,6 +60,11 @@ pub enum Command {
         /// Its id, instead of a random one.
         #[arg(long)]
         rev_id: Option<String>,
+        /// Write its upgrade and downgrade: what turns the schema the
+        /// revisions make into the one wanted (a schema file, or
+        /// --from-database), and back.
+        #[command(flatten)]
+        autogenerate: Autogenerate,
     },
     /// Write a revision that merges others.
     Merge {
@@ -80,6 +85,33 @@ pub enum Command {
     /// heads, branches, show, check, ensure-version).
     #[command(flatten)]
     Db(retort::cli::Command),
+}
+
+/// `revision --autogenerate` and its sources.
+#[derive(Debug, clap::Args)]
+pub struct Autogenerate {
+    /// Generate the upgrade and downgrade from the schema wanted.
+    #[arg(long)]
+    pub autogenerate: bool,
+    /// The schema wanted, as SQL [default: retort.toml's schema_file, else
+    /// schema.sql; schema.<dialect>.sql beside it wins for that dialect].
+    #[arg(long, value_name = "FILE", requires = "autogenerate")]
+    pub schema_file: Option<PathBuf>,
+    /// The schema wanted is this database's (a developer's, changed by hand).
+    #[arg(long, value_name = "URL", requires = "autogenerate", conflicts_with = "schema_file")]
+    pub from_database: Option<String>,
+    /// Read the head schema from the database (which must be at head)
+    /// instead of building it from the revisions.
+    #[arg(long, requires = "autogenerate")]
+    pub against_database: bool,
+    /// Write statements that drop tables and columns (otherwise they are
+    /// written commented out).
+    #[arg(long, requires = "autogenerate")]
+    pub allow_drop: bool,
+    /// A server where scratch databases may be created and dropped
+    /// [default: the database's server; SQLite in memory].
+    #[arg(long, value_name = "URL", requires = "autogenerate")]
+    pub scratch_url: Option<String>,
 }
 
 /// `30s`, `2m`, `500ms`, or a number of seconds.

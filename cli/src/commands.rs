@@ -14,14 +14,14 @@ use crate::cli::{Args, Command};
 use crate::config::Settings;
 
 /// A connected database of whichever backend its URL names.
-enum Pool {
+pub(crate) enum Pool {
     Postgres(sqlx::PgPool),
     MySql(sqlx::MySqlPool),
     Sqlite(sqlx::SqlitePool),
 }
 
 impl Pool {
-    fn db(&self) -> Db<'_> {
+    pub(crate) fn db(&self) -> Db<'_> {
         match self {
             Pool::Postgres(p) => p.into(),
             Pool::MySql(p) => p.into(),
@@ -31,7 +31,7 @@ impl Pool {
 }
 
 /// The dialect a URL names, without connecting.
-fn dialect_of(url: &str) -> Result<Dialect, String> {
+pub(crate) fn dialect_of(url: &str) -> Result<Dialect, String> {
     let scheme = url.split(':').next().unwrap_or("");
     scheme
         .parse::<Dialect>()
@@ -44,7 +44,7 @@ fn options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
     sqlx::pool::PoolOptions::new().max_connections(2).acquire_timeout(std::time::Duration::from_secs(5))
 }
 
-async fn connect(url: &str, wait: Option<std::time::Duration>) -> Result<Pool, String> {
+pub(crate) async fn connect(url: &str, wait: Option<std::time::Duration>) -> Result<Pool, String> {
     let dialect = dialect_of(url)?;
     if dialect != Dialect::Sqlite {
         // One direct connection first: a pool would retry a refused one
@@ -100,14 +100,32 @@ fn load(settings: &Settings) -> Result<Migrator, String> {
     }
 }
 
-/// Writes a new revision into the versions directory.
-fn write_revision(settings: &Settings, revision: &NewRevision) -> Result<ExitCode, String> {
+/// The dialect autogenerate builds and writes for: `--dialect`, else the
+/// database URL's, else `--from-database`'s.
+fn autogenerate_dialect(
+    args: &Args,
+    settings: &Settings,
+    autogenerate: &crate::cli::Autogenerate,
+) -> Result<Dialect, String> {
+    if let Some(name) = &args.dialect {
+        return name.parse::<Dialect>().map_err(|e| e.to_string());
+    }
+    match settings.database_url.as_deref().or(autogenerate.from_database.as_deref()) {
+        Some(url) => dialect_of(url),
+        None => Err("--autogenerate builds schemas in a database of the engine the revision is for: give a database URL, or --dialect postgresql|mysql|sqlite".to_owned()),
+    }
+}
+
+/// Writes a new revision into the versions directory (`text`: its whole
+/// text, when generated).
+fn write_revision(settings: &Settings, revision: &NewRevision, text: Option<String>) -> Result<ExitCode, String> {
     let path = settings.dir.join(revision.file_name());
     if path.exists() {
         return Err(format!("{} already exists", path.display()));
     }
     print!("  Generating {} ...", path.display());
-    std::fs::write(&path, revision.text()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let text = text.unwrap_or_else(|| revision.text());
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("  done");
     Ok(ExitCode::SUCCESS)
 }
@@ -167,7 +185,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
     let graph = migrator.graph();
     match &args.command {
         Command::Init => Ok(ExitCode::SUCCESS),
-        Command::Revision { message, head, splice, branch_label, depends_on, rev_id } => {
+        Command::Revision { message, head, splice, branch_label, depends_on, rev_id, autogenerate } => {
             let request = RevisionRequest {
                 message,
                 head,
@@ -177,13 +195,34 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 rev_id: rev_id.as_deref(),
             };
             let revision = graph.new_revision(&request, SystemTime::now()).map_err(|e| e.to_string())?;
-            write_revision(&settings, &revision)
+            if !autogenerate.autogenerate {
+                return write_revision(&settings, &revision, None);
+            }
+            let dialect = autogenerate_dialect(&args, &settings, autogenerate)?;
+            let migration =
+                crate::autogenerate::run(&migrator, &settings, autogenerate, dialect, args.wait_for_database).await?;
+            match migration {
+                None => {
+                    println!("No changes in schema detected.");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(migration) => {
+                    let transactional =
+                        !(migration.upgrade.needs_no_transaction || migration.downgrade.needs_no_transaction);
+                    let text = revision.text_with(
+                        &migration.upgrade.text(autogenerate.allow_drop),
+                        &migration.downgrade.text(true),
+                        transactional,
+                    );
+                    write_revision(&settings, &revision, Some(text))
+                }
+            }
         }
         Command::Merge { revisions, message, branch_label, rev_id } => {
             let revision = graph
                 .merge_revision(revisions, message, branch_label, rev_id.as_deref(), SystemTime::now())
                 .map_err(|e| e.to_string())?;
-            write_revision(&settings, &revision)
+            write_revision(&settings, &revision, None)
         }
         Command::Db(command) => {
             let dialect = match &args.dialect {
@@ -197,6 +236,14 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             } else {
                 None
             };
+            // `check --schema` without a file: retort.toml's schema_file.
+            let mut command = command.clone();
+            if let retort::cli::Command::Check { schema_file: Some(file), .. } = &mut command
+                && file.as_os_str() == "schema.sql"
+            {
+                *file = settings.schema_file.clone();
+            }
+            let command = &command;
             let mut connection = match &pool {
                 Some(pool) => Connection::new(pool.db()),
                 None => Connection::offline(dialect),

@@ -17,6 +17,8 @@ pub struct Settings {
     pub version_table: String,
     /// Its schema.
     pub version_table_schema: Option<String>,
+    /// The schema file autogenerate and `check --schema` read.
+    pub schema_file: PathBuf,
 }
 
 /// What a configuration file says; every field optional.
@@ -31,10 +33,14 @@ pub struct FileSettings {
     pub version_table: Option<String>,
     /// Its schema.
     pub version_table_schema: Option<String>,
+    /// The schema file (relative to the file's folder), `schema.sql` by
+    /// default.
+    pub schema_file: Option<PathBuf>,
 }
 
 /// Reads `retort.toml` (`dir`, `database_url`, `version_table`,
-/// `version_table_schema`, all strings); `dir` is relative to `base`.
+/// `version_table_schema`, `schema_file`, all strings); `dir` and
+/// `schema_file` are relative to `base`.
 pub fn parse_retort_toml(text: &str, base: &Path) -> Result<FileSettings, String> {
     let mut settings: FileSettings = toml::from_str(text).map_err(|err| {
         let at = err.span().map(|span| {
@@ -42,12 +48,13 @@ pub fn parse_retort_toml(text: &str, base: &Path) -> Result<FileSettings, String
             format!(":{line}")
         });
         format!(
-            "retort.toml{}: {}; the keys are dir, database_url, version_table, version_table_schema",
+            "retort.toml{}: {}; the keys are dir, database_url, version_table, version_table_schema, schema_file",
             at.unwrap_or_default(),
             err.message()
         )
     })?;
     settings.dir = settings.dir.map(|dir| base.join(dir));
+    settings.schema_file = settings.schema_file.map(|file| base.join(file));
     Ok(settings)
 }
 
@@ -72,6 +79,7 @@ pub fn parse_alembic_ini(text: &str, base: &Path) -> Result<FileSettings, String
         database_url: get("sqlalchemy.url")?.map(|u| sqlalchemy_to_sqlx(&u)),
         version_table: get("version_table")?,
         version_table_schema: get("version_table_schema")?,
+        schema_file: None,
     })
 }
 
@@ -123,6 +131,7 @@ pub fn resolve(
             .or(ini.version_table)
             .unwrap_or_else(|| "alembic_version".to_owned()),
         version_table_schema: toml.version_table_schema.or(ini.version_table_schema),
+        schema_file: toml.schema_file.unwrap_or_else(|| cwd.join("schema.sql")),
     })
 }
 

@@ -6,6 +6,7 @@
 //! Exit codes: 0 success; 1 `check` found something to look at (warnings);
 //! 255 failure.
 
+mod autogenerate;
 mod cli;
 mod commands;
 mod config;

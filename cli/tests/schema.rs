@@ -143,7 +143,7 @@ async fn ctrl_c_in_the_middle_of_a_round_trip_leaves_no_scratch_database() {
             &format!("CREATE TABLE t (id INTEGER PRIMARY KEY);\n{sleep}"),
             "DROP TABLE t;",
         )]);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_retort"))
+        let child = Command::new(env!("CARGO_BIN_EXE_retort"))
             .arg("--dir")
             .arg(&dir)
             .args(["check", "--roundtrip", "--scratch-url", &scratch_url(backend)])

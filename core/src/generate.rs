@@ -72,6 +72,12 @@ impl NewRevision {
     /// assert_eq!(parsed.unwrap().down_revisions, ["37e1cb6de47f"]);
     /// ```
     pub fn text(&self) -> String {
+        self.text_with("", "", true)
+    }
+
+    /// The file's text with `upgrade` and `downgrade` as its sections'
+    /// bodies, and `Transactional: false` when `transactional` is not.
+    pub fn text_with(&self, upgrade: &str, downgrade: &str, transactional: bool) -> String {
         let message = self.message.lines().next().unwrap_or("").trim();
         let mut text =
             format!("-- {message}\n--\n-- Revision ID: {}\n-- Revises: {}\n", self.id, self.down_revisions.join(", "));
@@ -81,7 +87,12 @@ impl NewRevision {
         if !self.depends_on.is_empty() {
             text.push_str(&format!("-- Depends On: {}\n", self.depends_on.join(", ")));
         }
-        text.push_str(&format!("-- Create Date: {}\n\n-- upgrade\n\n-- downgrade\n", self.create_date));
+        text.push_str(&format!("-- Create Date: {}\n", self.create_date));
+        if !transactional {
+            text.push_str("-- Transactional: false\n");
+        }
+        let body = |sql: &str| if sql.is_empty() { String::new() } else { format!("{}\n", sql.trim_end()) };
+        text.push_str(&format!("\n-- upgrade\n{}\n-- downgrade\n{}", body(upgrade), body(downgrade)));
         text
     }
 }

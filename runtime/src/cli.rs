@@ -41,6 +41,12 @@ pub enum Command {
         /// revision in a scratch database, comparing schemas.
         #[arg(long)]
         roundtrip: bool,
+        /// Also compare the schema the revisions make with a schema file's
+        /// (Alembic's `check`: 1 when `revision --autogenerate` would write
+        /// something) [FILE default: schema.sql; schema.<dialect>.sql
+        /// beside it wins].
+        #[arg(long = "schema", value_name = "FILE", num_args = 0..=1, default_missing_value = "schema.sql")]
+        schema_file: Option<std::path::PathBuf>,
         /// Where scratch databases go.
         #[command(flatten)]
         scratch: ScratchArgs,
@@ -288,6 +294,14 @@ pub enum CliError {
     /// `schema TABLE` names a table the database does not have.
     #[error("no table or view named {0} in the database (check the name, and --schema on PostgreSQL)")]
     NoSuchTable(String),
+    /// `check --schema` without a database or a dialect.
+    #[error(
+        "check --schema builds both schemas in a database of the engine they are for: give a database URL or --dialect"
+    )]
+    SchemaDialect,
+    /// `check --schema`: the schema file cannot be read.
+    #[error("cannot read the schema file {0}; name it with --schema FILE")]
+    SchemaFile(String),
     /// A check that compares schemas has nowhere to build them.
     #[error(
         "this check builds schemas in a scratch database: give a database, or a server for scratch databases with --scratch-url (sqlite:// for an in-memory SQLite)"
@@ -365,7 +379,9 @@ impl Command {
     pub async fn run(&self, migrator: &Migrator, connection: Connection<'_>) -> Outcome {
         let mut verb = Verb { migrator, connection, name: self.name() };
         match self {
-            Command::Check { roundtrip, scratch } => verb.check(*roundtrip, scratch).await,
+            Command::Check { roundtrip, schema_file, scratch } => {
+                verb.check(*roundtrip, schema_file.as_deref(), scratch).await
+            }
             Command::History { range, indicate_current, listing } => {
                 verb.history(range.as_deref(), *indicate_current, listing).await
             }
@@ -413,7 +429,12 @@ impl<'c> Verb<'_, 'c> {
 
     /// `check`: the graph's warnings, the embedded files' drift, and with a
     /// database what it lacks and what changed after it ran.
-    async fn check(&mut self, roundtrip: bool, scratch: &ScratchArgs) -> Outcome {
+    async fn check(
+        &mut self,
+        roundtrip: bool,
+        schema_file: Option<&std::path::Path>,
+        scratch: &ScratchArgs,
+    ) -> Outcome {
         let (migrator, graph) = (self.migrator, self.migrator.graph());
         for warning in graph.warnings() {
             eprintln!("{warning:#}\n");
@@ -453,6 +474,9 @@ impl<'c> Verb<'_, 'c> {
             }
             attention |= self.check_drift(&mut db, scratch).await;
             self.connection.db = Some(db);
+        }
+        if let Some(file) = schema_file {
+            attention |= self.check_schema_file(file, scratch).await?;
         }
         if roundtrip {
             attention |= self.check_roundtrip(scratch).await?;
@@ -495,6 +519,30 @@ impl<'c> Verb<'_, 'c> {
                 true
             }
         }
+    }
+
+    /// `check --schema FILE`: true when the schema the revisions make
+    /// differs from the file's (autogenerate would write a revision).
+    async fn check_schema_file(&mut self, file: &std::path::Path, args: &ScratchArgs) -> Result<bool, CliError> {
+        let dialect = self.connection.dialect.ok_or(CliError::SchemaDialect)?;
+        let file = crate::schema_file_for(file, dialect);
+        let sql =
+            std::fs::read_to_string(&file).map_err(|e| CliError::SchemaFile(format!("{}: {e}", file.display())))?;
+        let options = self.inspect_options();
+        let head_scratch = scratch(self.connection.db.as_mut(), Some(dialect), args).await?;
+        let head = self.migrator.schema_at(&head_scratch, &["heads"], &options).await;
+        let _ = head_scratch.drop_database().await;
+        let wanted_scratch = scratch(self.connection.db.as_mut(), Some(dialect), args).await?;
+        let wanted = self.migrator.schema_of_script(&wanted_scratch, &file.display().to_string(), &sql, &options).await;
+        let _ = wanted_scratch.drop_database().await;
+        let differences = retort_core::schema::compare(&head?, &wanted?);
+        if differences.is_empty() {
+            println!("No new upgrade operations detected.");
+            return Ok(false);
+        }
+        println!("New upgrade operations detected ({} against the revisions' head):", file.display());
+        print_differences(&differences);
+        Ok(true)
     }
 
     /// `check --roundtrip`. True when a revision's downgrade does not undo

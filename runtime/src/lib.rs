@@ -93,6 +93,6 @@ pub use inspect::{InspectOptions, inspect};
 pub use migrator::{Migrator, OnUnfinished, Options, Progress, ProgressFn};
 pub use redact::{hide_password_of, redact};
 pub use report::{Edited, HistoryEntry, LogEntry, Report, Status, StepReport};
-pub use schema_checks::{Detection, RoundTrip, RoundTripFailure, SchemaDrift};
+pub use schema_checks::{Detection, RoundTrip, RoundTripFailure, SchemaDrift, schema_file_for};
 pub use scratch::ScratchDatabase;
 pub use table::{LOG_TABLE, VersionTable};

@@ -93,6 +93,20 @@ impl Migrator {
         crate::inspect(scratch.db(), &self.scratch_options(options)).await
     }
 
+    /// The schema a SQL script (a schema file) describes, built in
+    /// `scratch` (which must be empty) and read back; `origin` names the
+    /// script in errors.
+    pub async fn schema_of_script(
+        &self,
+        scratch: &ScratchDatabase,
+        origin: &str,
+        sql: &str,
+        options: &InspectOptions,
+    ) -> Result<Schema, Error> {
+        scratch.run_script(origin, sql).await?;
+        crate::inspect(scratch.db(), &self.scratch_options(options)).await
+    }
+
     fn scratch_options(&self, options: &InspectOptions) -> InspectOptions {
         options.clone().with_version_table(self.table.name.clone())
     }
@@ -219,4 +233,13 @@ impl Migrator {
         }
         Ok(detection)
     }
+}
+
+/// The schema file for `dialect`: `schema.<dialect>.sql` beside `path`
+/// (`schema.postgresql.sql`) when it exists, else `path`.
+pub fn schema_file_for(path: &std::path::Path, dialect: Dialect) -> std::path::PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let extension = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    let specific = path.with_file_name(format!("{stem}.{}{extension}", dialect.name()));
+    if specific.exists() { specific } else { path.to_owned() }
 }

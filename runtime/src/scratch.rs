@@ -193,6 +193,26 @@ impl ScratchDatabase {
         self.pool.as_ref().expect("present until dropped").dialect()
     }
 
+    /// Runs a SQL script (a schema file) in the scratch database, statement
+    /// by statement; a failing statement is an error naming `origin` and
+    /// its line.
+    pub async fn run_script(&self, origin: &str, sql: &str) -> Result<(), Error> {
+        let statements = retort_core::split_statements(sql, self.dialect(), 1)
+            .map_err(|e| Error::Scratch { cause: format!("{origin}: {e}") })?;
+        let mut db = self.db();
+        let mut conn = db.acquire().await.map_err(|e| Error::database("connecting to the scratch database", &e))?;
+        for statement in statements {
+            conn.execute(&statement.sql).await.map_err(|e| Error::Scratch {
+                cause: format!(
+                    "{origin}:{}: {} (while building the schema it describes in a scratch database)",
+                    statement.line,
+                    crate::error::database_message(&e)
+                ),
+            })?;
+        }
+        Ok(())
+    }
+
     /// Drops the database (closing every connection to it first).
     pub async fn drop_database(mut self) -> Result<(), Error> {
         let result = drop_now(self.pool.take(), self.server.take()).await;

@@ -1,0 +1,122 @@
+//! `revision --autogenerate`: the schema the revisions make (built in a
+//! scratch database, or read from a database at head) against the one
+//! wanted (a schema file built in another scratch database, or a live
+//! database), and the migration between them.
+
+use retort::{InspectOptions, Migrator, ScratchDatabase};
+use retort_core::Dialect;
+use retort_core::schema::{Migration, MigrationOptions, Schema, migration};
+
+use crate::cli::Autogenerate;
+use crate::commands::{connect, dialect_of};
+use crate::config::Settings;
+
+/// The migration to write, or `None` when the schemas do not differ.
+pub async fn run(
+    migrator: &Migrator,
+    settings: &Settings,
+    asked: &Autogenerate,
+    dialect: Dialect,
+    wait: Option<std::time::Duration>,
+) -> Result<Option<Migration>, String> {
+    let options = InspectOptions::default().with_version_table(settings.version_table.clone());
+    let head = head_schema(migrator, settings, asked, dialect, wait, &options).await?;
+    let wanted = wanted_schema(migrator, settings, asked, dialect, wait, &options).await?;
+    let planned = migration(&head, &wanted, &MigrationOptions::new(dialect).with_allow_drop(asked.allow_drop));
+    for change in &planned.differences.changes {
+        eprintln!("INFO  [retort] Detected {change}");
+    }
+    for notice in &planned.differences.notices {
+        eprintln!("INFO  [retort] Note: {notice}");
+    }
+    for warning in planned.upgrade.warnings.iter() {
+        eprintln!("WARNING  [retort] {warning}");
+    }
+    Ok((!planned.upgrade.is_empty() || !planned.downgrade.is_empty()).then_some(planned))
+}
+
+/// A scratch database for `dialect`: on `--scratch-url`'s server, in
+/// memory for SQLite, else beside the database the settings name.
+async fn scratch(settings: &Settings, asked: &Autogenerate, dialect: Dialect) -> Result<ScratchDatabase, String> {
+    let server = match (&asked.scratch_url, dialect) {
+        (Some(url), _) => url.clone(),
+        (None, Dialect::Sqlite) => "sqlite::memory:".to_owned(),
+        (None, _) => settings
+            .database_url
+            .clone()
+            .or_else(|| asked.from_database.clone())
+            .filter(|url| dialect_of(url).ok() == Some(dialect))
+            .ok_or_else(|| {
+                format!("--autogenerate builds schemas in scratch {dialect} databases: give --scratch-url, a server where they may be created")
+            })?,
+    };
+    ScratchDatabase::on_server(&server).await.map_err(|e| e.to_string())
+}
+
+/// What the revisions make: built from them, or read from the database
+/// with `--against-database` (which must then be at head).
+async fn head_schema(
+    migrator: &Migrator,
+    settings: &Settings,
+    asked: &Autogenerate,
+    dialect: Dialect,
+    wait: Option<std::time::Duration>,
+    options: &InspectOptions,
+) -> Result<Schema, String> {
+    if asked.against_database {
+        let url = settings
+            .database_url
+            .as_deref()
+            .ok_or("--against-database needs a database: pass --database-url or set DATABASE_URL")?;
+        let pool = connect(url, wait).await?;
+        let mut current = migrator.current(pool.db()).await.map_err(|e| e.to_string())?;
+        let mut heads = migrator.graph().heads();
+        current.sort();
+        heads.sort();
+        if current != heads {
+            return Err(format!(
+                "the database is at {} and the revisions' heads are {}: upgrade it first, or leave out --against-database to build the head schema from the revisions",
+                if current.is_empty() { "base".to_owned() } else { current.join(", ") },
+                heads.join(", ")
+            ));
+        }
+        return retort::inspect(pool.db(), options).await.map_err(|e| e.to_string());
+    }
+    let scratch = scratch(settings, asked, dialect).await?;
+    let schema = migrator.schema_at(&scratch, &["heads"], options).await;
+    let _ = scratch.drop_database().await;
+    schema.map_err(|e| format!("building the schema the revisions make: {e}"))
+}
+
+/// What is wanted: a live database's schema, or the schema file's.
+async fn wanted_schema(
+    migrator: &Migrator,
+    settings: &Settings,
+    asked: &Autogenerate,
+    dialect: Dialect,
+    wait: Option<std::time::Duration>,
+    options: &InspectOptions,
+) -> Result<Schema, String> {
+    if let Some(url) = &asked.from_database {
+        retort::hide_password_of(url);
+        if dialect_of(url)? != dialect {
+            return Err(format!(
+                "--from-database is a {} database, and the revision is for {dialect}",
+                dialect_of(url)?
+            ));
+        }
+        let pool = connect(url, wait).await?;
+        return retort::inspect(pool.db(), options).await.map_err(|e| e.to_string());
+    }
+    let file = retort::schema_file_for(asked.schema_file.as_deref().unwrap_or(&settings.schema_file), dialect);
+    let sql = std::fs::read_to_string(&file).map_err(|e| {
+        format!(
+            "cannot read the schema file {}: {e}; write the schema you want there (CREATE TABLE …), or name another with --schema-file or retort.toml's schema_file",
+            file.display()
+        )
+    })?;
+    let scratch = scratch(settings, asked, dialect).await?;
+    let schema = migrator.schema_of_script(&scratch, &file.display().to_string(), &sql, options).await;
+    let _ = scratch.drop_database().await;
+    schema.map_err(|e| e.to_string())
+}
