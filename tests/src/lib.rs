@@ -6,6 +6,8 @@
 //! (an admin URL: each test creates and drops its own database there). In CI
 //! (`CI` set) a missing URL is a failure, never a skip.
 
+pub mod generated;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 

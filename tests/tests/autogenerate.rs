@@ -7,15 +7,8 @@
 use retort::{InspectOptions, Migrator};
 use retort_core::Dialect;
 use retort_core::schema::{MigrationOptions, Schema, compare, migration};
+use retort_tests::generated::{Rng, dialect_of, generate, mutate};
 use retort_tests::{Backend, DESIRED_SCHEMA, HEAD_SCHEMA, Rev, TestDb, backends, versions};
-
-fn dialect_of(backend: Backend) -> Dialect {
-    match backend {
-        Backend::Postgres => Dialect::Postgres,
-        Backend::MySql => Dialect::MySql,
-        Backend::Sqlite => Dialect::Sqlite,
-    }
-}
 
 async fn schema_of(backend: Backend, sql: &str) -> Schema {
     let db = TestDb::create(backend).await;
@@ -84,6 +77,26 @@ async fn every_kind_of_change_converges_up_and_back_on_every_backend() {
     let mut failures = Vec::new();
     for backend in backends() {
         failures.extend(converges(backend, HEAD_SCHEMA, DESIRED_SCHEMA).await);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `RETORT_SCHEMA_CASES` pairs per backend (default 12): a generated
+/// schema and the same with one to four random changes.
+#[tokio::test]
+async fn generated_pairs_of_schemas_converge_up_and_back_on_every_backend() {
+    let cases: u64 = std::env::var("RETORT_SCHEMA_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(12);
+    let mut failures = Vec::new();
+    for backend in backends() {
+        for case in 0..cases {
+            let seed = 0x5DEE_CE66_D1CE_5EED ^ (case + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let mut rng = Rng(seed);
+            let head = generate(dialect_of(backend), &mut rng);
+            let desired = mutate(dialect_of(backend), &head, &mut rng);
+            for failure in converges(backend, &head.canonical_sql(), &desired.canonical_sql()).await {
+                failures.push(format!("seed {seed:#x}: {failure}"));
+            }
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

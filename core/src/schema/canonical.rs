@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use sha2::{Digest, Sha256};
 
-use super::model::{Column, Identity, Schema, Table};
+use super::model::{Column, Identity, Name, Schema, Table};
 use super::names::{ConstraintKind, columns_named_in, is_generated_name, quote_identifier};
 use crate::Dialect;
 
@@ -38,11 +38,10 @@ impl Schema {
 
     fn render(&self, sorted_columns: bool, only: Option<&[String]>) -> String {
         let dialect = self.dialect.unwrap_or(Dialect::Sqlite);
-        let wanted = |name: &super::Name| {
-            only.is_none_or(|names| names.iter().any(|n| *n == name.name || *n == name.to_string()))
-        };
+        let wanted =
+            |name: &Name| only.is_none_or(|names| names.iter().any(|n| *n == name.name || *n == name.to_string()));
         let q = |name: &str| quote_identifier(dialect, name);
-        let qn = |name: &super::Name| qualified(dialect, name);
+        let qn = |name: &Name| qualified(dialect, name);
         let mut out = String::new();
         if only.is_none() {
             for e in self.enums.values() {
@@ -63,8 +62,17 @@ impl Schema {
                 out.push_str(";\n\n");
             }
         }
-        for table in self.tables.values().filter(|t| wanted(&t.name)) {
-            render_table(&mut out, dialect, table, sorted_columns);
+        let tables: Vec<&Table> = self.tables.values().filter(|t| wanted(&t.name)).collect();
+        let mut later = Vec::new();
+        for (table, waiting) in in_key_order(&tables) {
+            let mut now = table.clone();
+            now.foreign_keys.retain(|fk| !waiting.contains(&fk));
+            render_table(&mut out, dialect, &now, sorted_columns);
+            later.extend(waiting.into_iter().map(|fk| (table, fk)));
+        }
+        for (table, fk) in later {
+            let clause = foreign_key_clause(dialect, table, fk);
+            let _ = writeln!(out, "ALTER TABLE {} ADD {clause};\n", qualified(dialect, &table.name));
         }
         if only.is_none() {
             // After the tables: a SERIAL's sequence belongs to its column.
@@ -94,6 +102,28 @@ impl Schema {
         }
         out
     }
+}
+
+/// Tables in name order, except that a table comes after those its
+/// foreign keys reference, so the text runs as written; each with the keys
+/// that must wait for a table after it (a cycle), added at the end.
+pub(crate) fn in_key_order<'t>(tables: &[&'t Table]) -> Vec<(&'t Table, Vec<&'t super::ForeignKey>)> {
+    let names: std::collections::BTreeSet<&Name> = tables.iter().map(|t| &t.name).collect();
+    let mut made: std::collections::BTreeSet<&Name> = std::collections::BTreeSet::new();
+    let mut left: Vec<&Table> = tables.to_vec();
+    let mut order = Vec::with_capacity(tables.len());
+    let waits_for = |table: &Table, made: &std::collections::BTreeSet<&Name>, fk: &super::ForeignKey| {
+        fk.references != table.name && names.contains(&fk.references) && !made.contains(&fk.references)
+    };
+    while !left.is_empty() {
+        let ready = left.iter().position(|t| t.foreign_keys.iter().all(|fk| !waits_for(t, &made, fk))).unwrap_or(0);
+        let table = left.remove(ready);
+        let waiting: Vec<&super::ForeignKey> =
+            table.foreign_keys.iter().filter(|fk| waits_for(table, &made, fk)).collect();
+        made.insert(&table.name);
+        order.push((table, waiting));
+    }
+    order
 }
 
 fn render_table(out: &mut String, dialect: Dialect, table: &Table, sorted_columns: bool) {
@@ -286,7 +316,7 @@ pub(crate) fn column_sql(dialect: Dialect, column: &Column, inline_key: bool) ->
 }
 
 /// A table or type name as SQL.
-pub(crate) fn qualified(dialect: Dialect, name: &super::Name) -> String {
+pub(crate) fn qualified(dialect: Dialect, name: &Name) -> String {
     if name.schema.is_empty() {
         quote_identifier(dialect, &name.name)
     } else {

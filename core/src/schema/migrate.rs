@@ -24,8 +24,8 @@
 use std::collections::BTreeSet;
 
 use super::canonical::{
-    check_clause, column_sql, create_index_sql, create_table_sql, foreign_key_clause, primary_key_clause, qualified,
-    unique_clause,
+    check_clause, column_sql, create_index_sql, create_table_sql, foreign_key_clause, in_key_order, primary_key_clause,
+    qualified, unique_clause,
 };
 use super::compare::{Change, ColumnAspect, Differences, Notice, compare};
 use super::model::{Column, Name, Schema, Table};
@@ -307,43 +307,21 @@ fn mentions(text: &str, word: &str) -> bool {
 }
 
 /// New tables in the order of their foreign keys; a key to a table made
-/// later (or to itself through a cycle) is added after all of them.
+/// later (a cycle) is added after all of them.
 fn plan_new_tables(p: &mut Planner<'_>, tables: &[&Table]) {
-    let names: BTreeSet<&Name> = tables.iter().map(|t| &t.name).collect();
-    let mut made: BTreeSet<&Name> = BTreeSet::new();
-    let mut left: Vec<&Table> = tables.to_vec();
-    while !left.is_empty() {
-        // The first table whose new references are all made; with none,
-        // the first table (its keys wait).
-        let ready = left
-            .iter()
-            .position(|t| {
-                t.foreign_keys.iter().all(|fk| {
-                    fk.references == t.name || !names.contains(&fk.references) || made.contains(&fk.references)
-                })
-            })
-            .unwrap_or(0);
-        let table = left.remove(ready);
-        let waits: Vec<&super::ForeignKey> = table
-            .foreign_keys
-            .iter()
-            .filter(|fk| {
-                fk.references != table.name && names.contains(&fk.references) && !made.contains(&fk.references)
-            })
-            .collect();
+    for (table, waiting) in in_key_order(tables) {
         let mut now = table.clone();
-        now.foreign_keys.retain(|fk| !waits.contains(&fk));
+        now.foreign_keys.retain(|fk| !waiting.contains(&fk));
         p.push(Phase::CreateTables, create_table_sql(p.dialect, &now, false, true));
         for index in &table.indexes {
             p.push(Phase::Indexes, create_index_sql(p.dialect, table, index));
         }
-        for fk in waits {
+        for fk in waiting {
             p.push(
                 Phase::ForeignKeys,
                 format!("{} ADD {}", p.alter(&table.name), foreign_key_clause(p.dialect, table, fk)),
             );
         }
-        made.insert(&table.name);
     }
 }
 
@@ -617,12 +595,7 @@ fn plan_enum_labels(p: &mut Planner<'_>, before: &super::EnumType, after: &super
     let kept: Vec<&String> = after.labels.iter().filter(|l| before.labels.contains(l)).collect();
     let order_kept = kept.iter().map(|l| l.as_str()).eq(before.labels.iter().map(String::as_str));
     if !order_kept {
-        p.sql.warnings.push(format!(
-            "type {}: labels removed or reordered ({} -> {}); PostgreSQL cannot do that in place: rename the type, create the new one, cast each column through text, drop the old (not generated)",
-            after.name,
-            before.labels.join(", "),
-            after.labels.join(", ")
-        ));
+        plan_enum_rebuild(p, before, after);
         return;
     }
     for (i, label) in after.labels.iter().enumerate() {
@@ -636,6 +609,55 @@ fn plan_enum_labels(p: &mut Planner<'_>, before: &super::EnumType, after: &super
         p.push(Phase::Types, format!("ALTER TYPE {} ADD VALUE {}{place}", p.qn(&after.name), literal(label)));
         p.sql.needs_no_transaction = true;
     }
+}
+
+/// Labels removed or reordered: PostgreSQL cannot change them in place, so
+/// the type is renamed, made anew, each column that uses it cast through
+/// text (its default set again), and the old type dropped. A row holding a
+/// removed label fails the cast: the comment says so.
+fn plan_enum_rebuild(p: &mut Planner<'_>, before: &super::EnumType, after: &super::EnumType) {
+    let old = Name::new(after.name.schema.clone(), format!("{}__retort_old", after.name.name));
+    let type_name = p.qn(&after.name);
+    let labels: Vec<String> = after.labels.iter().map(|l| literal(l)).collect();
+    let removed: Vec<&str> = before.labels.iter().filter(|l| !after.labels.contains(l)).map(String::as_str).collect();
+    let comment = format!(
+        "type {}: labels ({}) -> ({}); PostgreSQL rebuilds the type{}",
+        after.name,
+        before.labels.join(", "),
+        after.labels.join(", "),
+        if removed.is_empty() {
+            String::new()
+        } else {
+            format!(": rows holding {} fail the cast, update them first", removed.join(", "))
+        }
+    );
+    p.push_with(Phase::Types, format!("ALTER TYPE {type_name} RENAME TO {}", p.q(&old.name)), false, Some(comment));
+    p.push(Phase::Types, format!("CREATE TYPE {type_name} AS ENUM ({})", labels.join(", ")));
+    let users: Vec<(Name, Column)> =
+        p.to.tables
+            .values()
+            .flat_map(|t| t.columns.iter().map(move |c| (t, c)))
+            .filter(|(t, c)| {
+                // Columns that exist already and use the type; new ones are made with it.
+                let was = p.from.tables.get(&t.name).and_then(|old| old.column(&c.name));
+                c.data_type == after.name.to_string() && was.is_some_and(|w| w.data_type == c.data_type)
+            })
+            .map(|(t, c)| (t.name.clone(), c.clone()))
+            .collect();
+    for (table, column) in users {
+        let name = p.q(&column.name);
+        if column.normalized_default.is_some() {
+            p.push(Phase::Types, format!("{} ALTER COLUMN {name} DROP DEFAULT", p.alter(&table)));
+        }
+        p.push(
+            Phase::Types,
+            format!("{} ALTER COLUMN {name} TYPE {type_name} USING {name}::text::{type_name}", p.alter(&table)),
+        );
+        if let Some(default) = &column.normalized_default {
+            p.push(Phase::Types, format!("{} ALTER COLUMN {name} SET DEFAULT {default}", p.alter(&table)));
+        }
+    }
+    p.push(Phase::Types, format!("DROP TYPE {}", p.qn(&old)));
 }
 
 /// `'text'` with `'` doubled.
