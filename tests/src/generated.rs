@@ -16,7 +16,7 @@ pub struct Rng(pub u64);
 
 impl Rng {
     /// The next number.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -24,11 +24,11 @@ impl Rng {
     }
     /// A number below `n`.
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
     /// True `percent` times in a hundred.
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.next_u64() % 100 < percent
     }
 }
 
@@ -350,7 +350,7 @@ pub fn mutate(dialect: Dialect, schema: &Schema, rng: &mut Rng) -> Schema {
                     next.tables.remove(&name);
                 } else {
                     let new_name = schema_name(dialect, &format!("n{}", rng.below(1000)));
-                    if !next.tables.contains_key(&new_name) {
+                    if let std::collections::btree_map::Entry::Vacant(slot) = next.tables.entry(new_name.clone()) {
                         let mut added = Table { name: new_name.clone(), ..Table::default() };
                         added.columns.push(Column {
                             name: "id".into(),
@@ -373,7 +373,7 @@ pub fn mutate(dialect: Dialect, schema: &Schema, rng: &mut Rng) -> Schema {
                             on_delete: Action::Cascade,
                             ..ForeignKey::default()
                         });
-                        next.tables.insert(new_name, added);
+                        slot.insert(added);
                     }
                 }
             }
