@@ -126,9 +126,28 @@ async fn stamp_detect_finds_the_revision_and_stamps_only_when_told() {
         assert_eq!(code, 0, "{backend:?}: {stdout}{stderr}");
         assert!(stdout.contains("The database's schema matches 27c6a30d7c24"), "{stdout}");
         assert!(!pool.has_table("alembic_version").await, "nothing is stamped without --yes");
+        // The example branches: detection saw one order of its branches only.
         let (code, _, stderr) = retort(&shop(), &["--database-url", url, "stamp", "--detect", "--yes"]);
-        assert_eq!(code, 0, "{stderr}");
-        assert_eq!(retort(&shop(), &["--database-url", url, "current"]).1, "27c6a30d7c24 (branchpoint)\n");
+        assert_eq!(code, 255, "{stderr}");
+        assert!(stderr.contains("FAILED: nothing stamped: the history has branches"), "{stderr}");
+        db.finish(pool).await;
+
+        // A straight history is stamped with --yes.
+        let line = versions(&[
+            Rev::table("aaaa0001", &[]),
+            Rev::table("bbbb0002", &["aaaa0001"]),
+            Rev::table("cccc0003", &["bbbb0002"]),
+        ]);
+        let db = TestDb::create(backend).await;
+        let url = db.url.as_str();
+        retort(&line, &["--database-url", url, "upgrade", "bbbb0002", "-q"]);
+        let pool = db.pool().await;
+        pool.exec("DROP TABLE alembic_version").await;
+        let (code, stdout, stderr) = retort(&line, &["--database-url", url, "stamp", "--detect", "--yes"]);
+        assert_eq!(code, 0, "{backend:?}: {stdout}{stderr}");
+        assert_eq!(retort(&line, &["--database-url", url, "current"]).1, "bbbb0002\n");
+        let (code, _, stderr) = retort(&line, &["--database-url", url, "stamp", "--detect", "--sql"]);
+        assert_eq!(code, 2, "--detect and --sql do not go together: {stderr}");
         db.finish(pool).await;
     }
 }

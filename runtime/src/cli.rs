@@ -127,9 +127,10 @@ pub enum Command {
         purge: bool,
         /// Find the revisions whose schema the database matches (built in
         /// a scratch database), instead of naming them.
-        #[arg(long, conflicts_with = "revisions")]
+        #[arg(long, conflicts_with_all = ["revisions", "sql", "purge"])]
         detect: bool,
-        /// With --detect: stamp when exactly one state matches.
+        /// With --detect: stamp when exactly one state matches (replacing
+        /// what the version table held).
         #[arg(long, requires = "detect")]
         yes: bool,
         /// Where scratch databases go (with --detect).
@@ -603,15 +604,27 @@ impl<'c> Verb<'_, 'c> {
         match detection.matches.as_slice() {
             [only] => {
                 println!("The database's schema matches {}", name(only));
+                if yes && !graph.branch_points().is_empty() {
+                    // Only the states along one order of the branches were
+                    // built: a branch that changes only data could hide.
+                    return Err(CliError::NoDetection(
+                        "the history has branches, and detection built only the states along one order of them"
+                            .to_owned(),
+                    ));
+                }
                 if yes {
                     let targets: Vec<&str> =
                         if only.is_empty() { vec!["base"] } else { only.iter().map(String::as_str).collect() };
                     warn_if_ahead(&self.migrator.stamp(db, &targets, true).await?);
                 } else {
-                    println!(
-                        "Run `stamp --detect --yes` (or `stamp {}`) to record it.",
-                        if only.is_empty() { "base".to_owned() } else { only.join(" ") }
-                    );
+                    let ids = if only.is_empty() { "base".to_owned() } else { only.join(" ") };
+                    if graph.branch_points().is_empty() {
+                        println!("Run `stamp --detect --yes` (or `stamp {ids}`) to record it.");
+                    } else {
+                        println!(
+                            "Run `stamp {ids}` to record it, after checking that the branches beside it hold nothing this state lacks."
+                        );
+                    }
                 }
                 Ok(ExitCode::SUCCESS)
             }

@@ -197,7 +197,8 @@ impl Migrator {
 
     /// Which states of the history the schema of `live` matches: `scratch`
     /// (which must be empty) is upgraded one revision at a time from base
-    /// to head, and each state's fingerprint compared with the live one.
+    /// to head, and each state compared with the live one. With branches,
+    /// only the states along that one order are built.
     /// Several matches (revisions that change only data) or none leave the
     /// choice to the user: never stamp on a guess.
     pub async fn detect_revision<'a>(
@@ -209,14 +210,16 @@ impl Migrator {
         let m = self.for_scratch();
         let options = self.scratch_options(options);
         let found = crate::inspect(live, &options).await?;
-        let target = found.fingerprint();
         let mut detection = Detection::default();
         let mut candidates: Vec<(Vec<String>, Differences)> = Vec::new();
+        // A match is what compare() calls equal (not the fingerprint, which
+        // also holds the constraint names one side chose).
         let mut consider = |heads: Vec<String>, schema: &Schema| {
-            if schema.fingerprint() == target {
+            let differences = compare(schema, &found);
+            if differences.is_empty() {
                 detection.matches.push(heads);
             } else {
-                candidates.push((heads, compare(schema, &found)));
+                candidates.push((heads, differences));
             }
         };
         consider(Vec::new(), &crate::inspect(scratch.db(), &options).await?);

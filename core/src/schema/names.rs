@@ -161,7 +161,8 @@ pub fn is_generated_name(dialect: Dialect, table: &str, kind: ConstraintKind, na
             };
             let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
             // PostgreSQL cuts long names to 63 bytes, table part first.
-            let prefix = &table[..table.len().min(20)];
+            let cut = (0..=table.len().min(20)).rev().find(|&i| table.is_char_boundary(i)).unwrap_or(0);
+            let prefix = &table[..cut];
             stem.ends_with(suffix) && name.starts_with(prefix)
         }
         Dialect::MySql => match kind {
@@ -232,5 +233,7 @@ mod tests {
         assert!(is_generated_name(Dialect::MySql, "t", Check, "CONSTRAINT_1", &[]));
         assert!(is_generated_name(Dialect::Sqlite, "t", Unique, "sqlite_autoindex_t_1", &[]));
         assert!(!is_generated_name(Dialect::Sqlite, "t", Index, "ix_t_a", &[]));
+        // A long name of wide characters is cut on a character boundary.
+        assert!(is_generated_name(Dialect::Postgres, "заказы_клиентов", PrimaryKey, "заказы_клиентов_pkey", &[]));
     }
 }

@@ -34,11 +34,27 @@ pub fn parse_create_index(sql: &str) -> Option<CreateIndex> {
             }
         })
         .collect();
-    let rest = sql[close + 1..].trim_start();
-    let predicate = (rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("where"))
-        .then(|| rest[5..].trim().trim_end_matches(';').trim_end().to_owned())
+    let rest = skip_comments(&sql[close + 1..]);
+    let predicate = rest
+        .get(..5)
+        .filter(|word| word.eq_ignore_ascii_case("where"))
+        .map(|_| rest[5..].trim().trim_end_matches(';').trim_end().to_owned())
         .filter(|p| !p.is_empty());
     Some(CreateIndex { keys, predicate })
+}
+
+/// `text` past its leading white space and comments (`-- …`, `/* … */`).
+fn skip_comments(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        if let Some(rest) = text.strip_prefix("--") {
+            text = rest.find('\n').map_or("", |end| &rest[end..]);
+        } else if let Some(rest) = text.strip_prefix("/*") {
+            text = rest.find("*/").map_or("", |end| &rest[end + 2..]);
+        } else {
+            return text;
+        }
+    }
 }
 
 /// The position of the first `want` at nesting level 0 outside quotes.
@@ -100,6 +116,15 @@ mod tests {
         assert_eq!(index.keys.len(), 2);
         assert_eq!(index.keys[1].0, "y || ',)'");
         assert_eq!(index.predicate, None);
+    }
+
+    #[test]
+    fn a_comment_before_where_keeps_the_condition_and_wide_characters_do_not_panic() {
+        let index = parse_create_index("CREATE INDEX ix ON t(a) /*ééé*/ WHERE a>0").unwrap();
+        assert_eq!(index.predicate.as_deref(), Some("a>0"));
+        let index = parse_create_index("CREATE INDEX ix ON t(a) -- 部分索引\nWHERE a>0").unwrap();
+        assert_eq!(index.predicate.as_deref(), Some("a>0"));
+        assert_eq!(parse_create_index("CREATE INDEX ix ON t(a) 部分").unwrap().predicate, None);
     }
 
     #[test]
