@@ -84,7 +84,7 @@ async fn head_schema(
     }
     let scratch = scratch(settings, asked, dialect).await?;
     let schema = migrator.schema_at(&scratch, &["heads"], options).await;
-    let _ = scratch.drop_database().await;
+    retort::cli::release(scratch).await;
     schema.map_err(|e| format!("building the schema the revisions make: {e}"))
 }
 
@@ -117,6 +117,6 @@ async fn wanted_schema(
     })?;
     let scratch = scratch(settings, asked, dialect).await?;
     let schema = migrator.schema_of_script(&scratch, &file.display().to_string(), &sql, options).await;
-    let _ = scratch.drop_database().await;
+    retort::cli::release(scratch).await;
     schema.map_err(|e| e.to_string())
 }

@@ -496,7 +496,7 @@ impl<'c> Verb<'_, 'c> {
         let drift = match scratch(Some(&mut *db), self.connection.dialect, args).await {
             Ok(scratch) => {
                 let drift = self.migrator.schema_drift(db.reborrow(), &scratch, &options).await;
-                let _ = scratch.drop_database().await;
+                release(scratch).await;
                 drift
             }
             Err(err) => Err(match err {
@@ -532,10 +532,10 @@ impl<'c> Verb<'_, 'c> {
         let options = self.inspect_options();
         let head_scratch = scratch(self.connection.db.as_mut(), Some(dialect), args).await?;
         let head = self.migrator.schema_at(&head_scratch, &["heads"], &options).await;
-        let _ = head_scratch.drop_database().await;
+        release(head_scratch).await;
         let wanted_scratch = scratch(self.connection.db.as_mut(), Some(dialect), args).await?;
         let wanted = self.migrator.schema_of_script(&wanted_scratch, &file.display().to_string(), &sql, &options).await;
-        let _ = wanted_scratch.drop_database().await;
+        release(wanted_scratch).await;
         let differences = retort_core::schema::compare(&head?, &wanted?);
         if differences.is_empty() {
             println!("No new upgrade operations detected.");
@@ -552,7 +552,7 @@ impl<'c> Verb<'_, 'c> {
         let dialect = self.connection.dialect;
         let scratch = scratch(self.connection.db.as_mut(), dialect, args).await?;
         let result = self.migrator.roundtrip(&scratch, &self.inspect_options()).await;
-        let _ = scratch.drop_database().await;
+        release(scratch).await;
         let result = result?;
         for (revision, why) in &result.skipped {
             println!("round trip: skipped {revision}: {why}");
@@ -587,7 +587,7 @@ impl<'c> Verb<'_, 'c> {
         let mut db = self.db()?;
         let scratch = scratch(Some(&mut db), self.connection.dialect, args).await?;
         let detection = self.migrator.detect_revision(db.reborrow(), &scratch, &self.inspect_options()).await;
-        let _ = scratch.drop_database().await;
+        release(scratch).await;
         let detection = detection?;
         let graph = self.migrator.graph();
         let name = |heads: &[String]| {
@@ -833,6 +833,19 @@ async fn scratch(
         Some(db) => Ok(crate::ScratchDatabase::beside(db.reborrow()).await?),
         None if dialect == Some(Dialect::Sqlite) => Ok(crate::ScratchDatabase::on_server("sqlite::memory:").await?),
         None => Err(CliError::NoScratch),
+    }
+}
+
+/// Drops a scratch database, saying so when that fails (naming it, so it
+/// can be dropped by hand).
+pub async fn release(scratch: crate::ScratchDatabase) {
+    let name = scratch.name().map(str::to_owned);
+    if let Err(err) = scratch.drop_database().await {
+        eprintln!(
+            "WARNING  [retort] the scratch database {} was not dropped: {}; drop it by hand",
+            name.unwrap_or_default(),
+            printable(&crate::redact(&err.to_string()))
+        );
     }
 }
 

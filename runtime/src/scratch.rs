@@ -121,11 +121,13 @@ impl OwnedPool {
 }
 
 #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
-/// `retort_scratch_<pid>_<n>`: unique on the server while this process
-/// lives.
+/// `retort_scratch_<pid>_<n>_<nanoseconds>`: unique on the server.
 fn scratch_name() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    format!("retort_scratch_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    // The clock's nanoseconds keep two containers of one pid apart on a
+    // shared server.
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("retort_scratch_{}_{}_{nanos:09}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 impl ScratchDatabase {
@@ -238,17 +240,37 @@ impl ScratchDatabase {
     async fn on_postgres(options: sqlx::postgres::PgConnectOptions) -> Result<ScratchDatabase, Error> {
         let server = Server::Postgres(options.clone());
         let name = scratch_name();
-        create_on(&server, &name).await?;
+        // The guard exists before the database does: a cancelled create
+        // still drops what it made.
+        let mut guard = ScratchDatabase { pool: None, server: Some((server.clone(), name.clone())) };
+        create_on(&server, &name, "").await?;
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect_with(options.database(&name)).await;
+        guard.server = None;
         Self::finish(server, name, pool.map(OwnedPool::Postgres)).await
     }
 
     #[cfg(feature = "mysql")]
     async fn on_mysql(options: sqlx::mysql::MySqlConnectOptions) -> Result<ScratchDatabase, Error> {
+        use sqlx::{ConnectOptions, Connection};
         let server = Server::MySql(options.clone());
         let name = scratch_name();
-        create_on(&server, &name).await?;
+        // The live database's character set and collation, so that columns
+        // that do not name theirs read alike on both sides.
+        let charset = async {
+            let mut conn = options.connect().await.ok()?;
+            let sql = "SELECT CAST(DEFAULT_CHARACTER_SET_NAME AS CHAR), CAST(DEFAULT_COLLATION_NAME AS CHAR) \
+                       FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()";
+            let row: Option<(String, String)> = sqlx::query_as(sql).fetch_optional(&mut conn).await.ok()?;
+            let _ = conn.close().await;
+            row
+        }
+        .await
+        .map(|(set, collation)| format!(" CHARACTER SET {set} COLLATE {collation}"))
+        .unwrap_or_default();
+        let mut guard = ScratchDatabase { pool: None, server: Some((server.clone(), name.clone())) };
+        create_on(&server, &name, &charset).await?;
         let pool = sqlx::mysql::MySqlPoolOptions::new().max_connections(2).connect_with(options.database(&name)).await;
+        guard.server = None;
         Self::finish(server, name, pool.map(OwnedPool::MySql)).await
     }
 
@@ -271,8 +293,8 @@ impl ScratchDatabase {
 
 /// `CREATE DATABASE`, with what to do when the user may not.
 #[allow(dead_code)]
-async fn create_on(server: &Server, name: &str) -> Result<(), Error> {
-    server.execute(&format!("CREATE DATABASE {name}")).await.map_err(|e| Error::Scratch {
+async fn create_on(server: &Server, name: &str, options: &str) -> Result<(), Error> {
+    server.execute(&format!("CREATE DATABASE {name}{options}")).await.map_err(|e| Error::Scratch {
         cause: format!(
             "cannot create a scratch database on this server ({}): grant the user the right to create databases, or name a server where it may with --scratch-url",
             crate::error::database_message(&e)

@@ -111,3 +111,34 @@ async fn every_change_between_two_schemas_is_found_and_nothing_else() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[tokio::test]
+async fn sqlite_views_and_foreign_keys_read_as_sqlite_means_them() {
+    // A view whose query holds `AS`, and a key naming its target in
+    // another case than the table's own name.
+    let first = "CREATE TABLE Account (ID INTEGER PRIMARY KEY);
+                 CREATE TABLE note (account_id INTEGER REFERENCES account(id));
+                 CREATE VIEW v\nAS SELECT ID AS x FROM Account;";
+    let second = "CREATE TABLE Account (ID INTEGER PRIMARY KEY);
+                  CREATE TABLE note (account_id INTEGER REFERENCES Account(ID));
+                  CREATE VIEW v\nAS SELECT ID AS y FROM Account;";
+    let (db_a, pool_a, a) = schema_of(Backend::Sqlite, first).await;
+    let (db_b, pool_b, b) = schema_of(Backend::Sqlite, second).await;
+    let lines: Vec<String> = compare(&a, &b).changes.iter().map(ToString::to_string).collect();
+    assert_eq!(lines, ["~ view v: its query differs"]);
+    db_a.finish(pool_a).await;
+    db_b.finish(pool_b).await;
+}
+
+#[tokio::test]
+async fn a_mysql_url_without_a_database_is_an_error_that_says_so() {
+    if !backends().contains(&Backend::MySql) {
+        return;
+    }
+    let url = std::env::var("RETORT_TEST_MYSQL_URL").unwrap();
+    let server = &url[..url.rfind('/').unwrap()];
+    let pool = sqlx::MySqlPool::connect(server).await.unwrap();
+    let err = retort::inspect(&pool, &InspectOptions::default()).await.unwrap_err().to_string();
+    assert!(err.contains("the URL names no database"), "{err}");
+    pool.close().await;
+}

@@ -1,7 +1,9 @@
 //! The canonical text of a schema: deterministic DDL, one object after
 //! another in name order, in the normalised forms comparisons use, so that
 //! two databases holding one schema print the same text and a diff of two
-//! texts shows what differs. Names the engine made up are left out.
+//! texts shows what differs. Constraint names the engine made up are left
+//! out (and PostgreSQL's made-up index names; MySQL and SQLite need an
+//! index's name to create it).
 //!
 //! The fingerprint hashes the same text with every table's columns in name
 //! order: column order is not part of a schema's identity, so equal
@@ -291,7 +293,7 @@ pub(crate) fn column_sql(dialect: Dialect, column: &Column, inline_key: bool) ->
     }
     if let Some(generated) = &column.generated {
         let kind = if generated.stored { "STORED" } else { "VIRTUAL" };
-        let _ = write!(text, " GENERATED ALWAYS AS ({}) {kind}", generated.expression);
+        let _ = write!(text, " GENERATED ALWAYS AS ({}) {kind}", generated.normalized);
     }
     if !column.nullable {
         text.push_str(" NOT NULL");

@@ -365,7 +365,8 @@ pub fn column_aspects(before: &Column, after: &Column) -> Vec<ColumnAspect> {
     if before.identity != after.identity {
         aspects.push(ColumnAspect::Identity);
     }
-    if before.generated != after.generated {
+    let generated = |c: &Column| c.generated.as_ref().map(|g| (g.normalized.clone(), g.stored));
+    if generated(before) != generated(after) {
         aspects.push(ColumnAspect::Generated);
     }
     if before.collation != after.collation {

@@ -149,6 +149,8 @@ pub struct Generated {
     pub expression: String,
     /// Stored (computed on write) rather than virtual.
     pub stored: bool,
+    /// The expression in the form comparisons use.
+    pub normalized: String,
 }
 
 /// A primary key.

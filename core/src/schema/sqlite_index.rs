@@ -1,6 +1,7 @@
 //! What SQLite keeps of an index only in its `CREATE INDEX` text: the
 //! expressions of expression keys (`pragma_index_xinfo` names columns
-//! only) and a partial index's `WHERE` condition.
+//! only) and a partial index's `WHERE` condition; and a view's query, which
+//! exists only in its `CREATE VIEW` text.
 
 use super::scan::{opens_quote, skip_quoted, split_top_level};
 
@@ -41,6 +42,44 @@ pub fn parse_create_index(sql: &str) -> Option<CreateIndex> {
         .map(|_| rest[5..].trim().trim_end_matches(';').trim_end().to_owned())
         .filter(|p| !p.is_empty());
     Some(CreateIndex { keys, predicate })
+}
+
+/// The query of a stored `CREATE [TEMP] VIEW [IF NOT EXISTS] name [(columns)]
+/// AS query`, with its column list (when it has one) before it; `None` when
+/// the text is not such a statement.
+pub fn create_view_query(sql: &str) -> Option<String> {
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    // Past the words before the name: CREATE, TEMP, VIEW, IF NOT EXISTS.
+    loop {
+        let rest = skip_comments(&sql[i..]);
+        i = sql.len() - rest.len();
+        let word: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        match word.to_ascii_uppercase().as_str() {
+            "CREATE" | "TEMP" | "TEMPORARY" | "VIEW" | "IF" | "NOT" | "EXISTS" => i += word.len(),
+            _ => break,
+        }
+    }
+    // The name, perhaps quoted, perhaps `schema.name`.
+    loop {
+        match bytes.get(i) {
+            Some(&b) if opens_quote(b) => i = skip_quoted(bytes, i)?,
+            Some(&b) if b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 => i += 1,
+            Some(b'.') => i += 1,
+            _ => break,
+        }
+    }
+    let rest = skip_comments(&sql[i..]);
+    i = sql.len() - rest.len();
+    let mut columns = String::new();
+    if rest.starts_with('(') {
+        let close = matching_close(bytes, i)?;
+        columns = format!("{} ", &sql[i..=close]);
+        i = close + 1;
+    }
+    let rest = skip_comments(&sql[i..]);
+    let query = rest.get(..2).filter(|w| w.eq_ignore_ascii_case("as")).map(|_| &rest[2..])?;
+    Some(format!("{columns}{}", query.trim().trim_end_matches(';').trim_end()))
 }
 
 /// `text` past its leading white space and comments (`-- …`, `/* … */`).
@@ -125,6 +164,21 @@ mod tests {
         let index = parse_create_index("CREATE INDEX ix ON t(a) -- 部分索引\nWHERE a>0").unwrap();
         assert_eq!(index.predicate.as_deref(), Some("a>0"));
         assert_eq!(parse_create_index("CREATE INDEX ix ON t(a) 部分").unwrap().predicate, None);
+    }
+
+    #[test]
+    fn a_views_query_is_what_follows_its_name_and_columns() {
+        assert_eq!(
+            create_view_query("CREATE VIEW v\nAS SELECT a AS b FROM t").as_deref(),
+            Some("SELECT a AS b FROM t")
+        );
+        assert_eq!(
+            create_view_query("CREATE VIEW IF NOT EXISTS \"my view\" (x, y) AS SELECT a, b FROM t;").as_deref(),
+            Some("(x, y) SELECT a, b FROM t")
+        );
+        assert_eq!(create_view_query("create temp view main.v /* c */ as select 1").as_deref(), Some("select 1"));
+        assert_eq!(create_view_query("CREATE VIEW"), None);
+        assert_eq!(create_view_query("CREATE VIEW v (a"), None);
     }
 
     #[test]

@@ -32,9 +32,20 @@ fn text(row: &[Option<String>], i: usize) -> String {
 }
 
 pub(super) async fn inspect(conn: &mut MySqlConnection, options: &InspectOptions) -> Result<Schema, sqlx::Error> {
-    let head = rows(conn, "SELECT CAST(VERSION() AS CHAR), CAST(DATABASE() AS CHAR)", 2).await?;
+    let head = rows(
+        conn,
+        "SELECT CAST(VERSION() AS CHAR), CAST(DATABASE() AS CHAR),
+                (SELECT CAST(DEFAULT_COLLATION_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE())",
+        3,
+    )
+    .await?;
     let version = head.first().map(|r| text(r, 0)).unwrap_or_default();
-    let database = head.first().map(|r| text(r, 1)).unwrap_or_default();
+    let database = head.first().and_then(|r| r[1].clone()).ok_or_else(|| {
+        sqlx::Error::Configuration(
+            "the URL names no database: add it after the host (mysql://user@host:3306/app), since retort reads the connected database".into(),
+        )
+    })?;
+    let database_collation = head.first().map(|r| text(r, 2)).unwrap_or_default();
     let mariadb = version.to_ascii_lowercase().contains("mariadb");
     let mut schema = Schema { dialect: Some(Dialect::MySql), server_version: version, ..Schema::default() };
 
@@ -51,13 +62,21 @@ pub(super) async fn inspect(conn: &mut MySqlConnection, options: &InspectOptions
     let mut collations: HashMap<String, String> = HashMap::new();
     for row in tables {
         let name = text(&row, 0);
-        if !options.wants(&name) || text(&row, 1) != "BASE TABLE" {
+        let kind = text(&row, 1);
+        if !options.wants(&name) || !(kind == "BASE TABLE" || kind == "SYSTEM VERSIONED") {
             continue;
         }
         collations.insert(name.clone(), text(&row, 3));
         let engine = text(&row, 2);
-        let table_options =
+        let mut table_options =
             if engine.eq_ignore_ascii_case("InnoDB") { Vec::new() } else { vec![format!("ENGINE={engine}")] };
+        if kind == "SYSTEM VERSIONED" {
+            table_options.push("WITH SYSTEM VERSIONING".to_owned());
+        }
+        let collation = text(&row, 3);
+        if !collation.is_empty() && collation != database_collation {
+            table_options.push(format!("COLLATE={collation}"));
+        }
         tables_by_name
             .insert(name.clone(), Table { name: Name::unqualified(name), options: table_options, ..Table::default() });
     }
@@ -76,8 +95,11 @@ pub(super) async fn inspect(conn: &mut MySqlConnection, options: &InspectOptions
         let Some(table) = tables_by_name.get_mut(&table_name) else { continue };
         let data_type = text(&row, 2);
         let extra = text(&row, 5).to_ascii_lowercase();
-        let generated = (extra.contains("generated") && !extra.contains("default_generated"))
-            .then(|| Generated { expression: text(&row, 7), stored: extra.contains("stored") });
+        let generated = (extra.contains("generated") && !extra.contains("default_generated")).then(|| Generated {
+            expression: text(&row, 7),
+            stored: extra.contains("stored"),
+            ..Generated::default()
+        });
         let mut default = if generated.is_some() { None } else { row[4].clone() };
         if mariadb && default.as_deref() == Some("NULL") {
             // MariaDB's "no default" (a string 'NULL' prints quoted).
@@ -289,14 +311,19 @@ pub(super) async fn inspect(conn: &mut MySqlConnection, options: &InspectOptions
     for row in rows(
         conn,
         "SELECT CAST(ROUTINE_NAME AS CHAR), CAST(ROUTINE_TYPE AS CHAR), CAST(ROUTINE_DEFINITION AS CHAR)
-         FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()",
+         FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() ORDER BY ROUTINE_NAME, ROUTINE_TYPE",
         3,
     )
     .await?
     {
-        let name = Name::unqualified(text(&row, 0));
-        let routine = Routine { name: name.clone(), kind: text(&row, 1).to_lowercase(), definition: text(&row, 2) };
-        schema.routines.insert(name, routine);
+        let kind = text(&row, 1).to_lowercase();
+        // A function and a procedure may share a name: the second is keyed
+        // with its kind.
+        let mut name = Name::unqualified(text(&row, 0));
+        if schema.routines.contains_key(&name) {
+            name = Name::unqualified(format!("{} ({kind})", name.name));
+        }
+        schema.routines.insert(name.clone(), Routine { name, kind, definition: text(&row, 2) });
     }
     Ok(schema)
 }

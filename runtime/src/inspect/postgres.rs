@@ -115,6 +115,16 @@ pub(super) async fn inspect(conn: &mut PgConnection, options: &InspectOptions) -
         .await?;
     let version: String = head.try_get(0)?;
     let schemas: Vec<String> = if options.schemas.is_empty() { head.try_get(1)? } else { options.schemas.clone() };
+    let known: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_catalog.pg_namespace WHERE nspname = ANY($1)")
+            .bind(&schemas)
+            .fetch_all(&mut *tx)
+            .await?;
+    if let Some(missing) = options.schemas.iter().find(|s| !known.contains(s)) {
+        return Err(sqlx::Error::Configuration(
+            format!("the database has no schema named {missing} (psql's \\dn lists them)").into(),
+        ));
+    }
     // An empty search_path makes every printer qualify names (Atlas's
     // noSearchPath): the same text on both sides of a comparison, whatever
     // each connection's path. SET LOCAL ends with this transaction.
@@ -140,8 +150,10 @@ pub(super) async fn inspect(conn: &mut PgConnection, options: &InspectOptions) -
         let default: Option<String> = row.try_get(4)?;
         let identity: String = row.try_get(5)?;
         let generated: String = row.try_get(6)?;
-        let (default, generated) = if generated == "s" {
-            (None, default.map(|expression| Generated { expression, stored: true }))
+        // `s` stored, `v` virtual (PostgreSQL 18): the expression is in
+        // the default's place.
+        let (default, generated) = if generated == "s" || generated == "v" {
+            (None, default.map(|expression| Generated { expression, stored: generated == "s", ..Generated::default() }))
         } else {
             (default, None)
         };

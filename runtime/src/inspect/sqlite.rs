@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use retort_core::Dialect;
 use retort_core::schema::sqlite_ddl::parse_create_table;
-use retort_core::schema::sqlite_index::parse_create_index;
+use retort_core::schema::sqlite_index::{create_view_query, parse_create_index};
 use retort_core::schema::{
     Action, Check, Column, Deferrable, ForeignKey, Generated, Identity, Index, IndexKey, Name, PrimaryKey, Schema,
     Table, Trigger, Unique, View,
@@ -53,7 +53,8 @@ pub(super) async fn inspect(conn: &mut SqliteConnection, options: &InspectOption
                 tables.insert(name.clone(), Table { name: Name::unqualified(name), ..Table::default() });
             }
             "view" => {
-                let definition = view_query(sql.as_deref().unwrap_or_default());
+                let text = sql.as_deref().unwrap_or_default();
+                let definition = create_view_query(text).unwrap_or_else(|| text.to_owned());
                 schema.views.insert(
                     Name::unqualified(&name),
                     View { name: Name::unqualified(name), definition, ..View::default() },
@@ -89,8 +90,7 @@ pub(super) async fn inspect(conn: &mut SqliteConnection, options: &InspectOption
             nullable: row.try_get::<i64, _>(3)? == 0,
             default: row.try_get(4)?,
             // Filled from the CREATE TABLE text below.
-            generated: (hidden == 2 || hidden == 3)
-                .then(|| Generated { expression: String::new(), stored: hidden == 3 }),
+            generated: (hidden == 2 || hidden == 3).then(|| Generated { stored: hidden == 3, ..Generated::default() }),
             ..Column::default()
         });
     }
@@ -179,6 +179,33 @@ pub(super) async fn inspect(conn: &mut SqliteConnection, options: &InspectOption
         let Some(parsed) = parse_create_table(text) else { continue };
         add_text_only_parts(table, parsed);
     }
+    // A foreign key names its target as written (`REFERENCES Account(ID)`);
+    // SQLite's names are case-insensitive, so it points at the table and
+    // columns as they are named.
+    let spelled: HashMap<String, (String, Vec<String>)> = tables
+        .values()
+        .map(|t| {
+            (t.name.name.to_lowercase(), (t.name.name.clone(), t.columns.iter().map(|c| c.name.clone()).collect()))
+        })
+        .collect();
+    for table in tables.values_mut() {
+        let own: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+        for fk in &mut table.foreign_keys {
+            for column in &mut fk.columns {
+                if let Some(actual) = own.iter().find(|c| c.eq_ignore_ascii_case(column)) {
+                    *column = actual.clone();
+                }
+            }
+            if let Some((name, columns)) = spelled.get(&fk.references.name.to_lowercase()) {
+                fk.references.name = name.clone();
+                for column in &mut fk.referenced_columns {
+                    if let Some(actual) = columns.iter().find(|c| c.eq_ignore_ascii_case(column)) {
+                        *column = actual.clone();
+                    }
+                }
+            }
+        }
+    }
     schema.tables = tables.into_values().map(|t| (t.name.clone(), t)).collect();
     schema.triggers.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
     Ok(schema)
@@ -236,15 +263,4 @@ fn add_text_only_parts(table: &mut Table, parsed: retort_core::schema::sqlite_dd
 
 fn same_names(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
-}
-
-/// The query of a stored `CREATE VIEW name AS query`.
-fn view_query(sql: &str) -> String {
-    // The first top-level " AS " after the name; view names rarely hold it.
-    let upper = sql.to_ascii_uppercase();
-    let at = upper.find(" AS ").or_else(|| upper.find("\nAS ")).or_else(|| upper.find(" AS\n"));
-    match at {
-        Some(at) => sql[at + 4..].trim().to_owned(),
-        None => sql.to_owned(),
-    }
 }
