@@ -5,7 +5,7 @@
 
 use retort::{InspectOptions, Migrator, ScratchDatabase};
 use retort_core::Dialect;
-use retort_core::schema::{Migration, MigrationOptions, Schema, migration};
+use retort_core::schema::{Migration, MigrationOptions, Rename, Schema, migration, renames_in};
 
 use crate::cli::Autogenerate;
 use crate::commands::{connect, dialect_of};
@@ -21,8 +21,13 @@ pub async fn run(
 ) -> Result<Option<Migration>, String> {
     let options = InspectOptions::default().with_version_table(settings.version_table.clone());
     let head = head_schema(migrator, settings, asked, dialect, wait, &options).await?;
-    let wanted = wanted_schema(migrator, settings, asked, dialect, wait, &options).await?;
-    let planned = migration(&head, &wanted, &MigrationOptions::new(dialect).with_allow_drop(asked.allow_drop));
+    let (wanted, text) = wanted_schema(migrator, settings, asked, dialect, wait, &options).await?;
+    let mut renames = renames_in(&text);
+    for flag in &asked.rename {
+        renames.push(Rename::parse(flag)?);
+    }
+    let options = MigrationOptions::new(dialect).with_allow_drop(asked.allow_drop).with_renames(renames);
+    let planned = migration(&head, &wanted, &options)?;
     for change in &planned.differences.changes {
         eprintln!("INFO  [retort] Detected {change}");
     }
@@ -88,7 +93,8 @@ async fn head_schema(
     schema.map_err(|e| format!("building the schema the revisions make: {e}"))
 }
 
-/// What is wanted: a live database's schema, or the schema file's.
+/// What is wanted: a live database's schema, or the schema file's (with
+/// the file's text, for its rename annotations).
 async fn wanted_schema(
     migrator: &Migrator,
     settings: &Settings,
@@ -96,7 +102,7 @@ async fn wanted_schema(
     dialect: Dialect,
     wait: Option<std::time::Duration>,
     options: &InspectOptions,
-) -> Result<Schema, String> {
+) -> Result<(Schema, String), String> {
     if let Some(url) = &asked.from_database {
         retort::hide_password_of(url);
         if dialect_of(url)? != dialect {
@@ -106,7 +112,7 @@ async fn wanted_schema(
             ));
         }
         let pool = connect(url, wait).await?;
-        return retort::inspect(pool.db(), options).await.map_err(|e| e.to_string());
+        return retort::inspect(pool.db(), options).await.map(|s| (s, String::new())).map_err(|e| e.to_string());
     }
     let file = retort::schema_file_for(asked.schema_file.as_deref().unwrap_or(&settings.schema_file), dialect);
     let sql = std::fs::read_to_string(&file).map_err(|e| {
@@ -118,5 +124,5 @@ async fn wanted_schema(
     let scratch = scratch(settings, asked, dialect).await?;
     let schema = migrator.schema_of_script(&scratch, &file.display().to_string(), &sql, options).await;
     retort::cli::release(scratch).await;
-    schema.map_err(|e| e.to_string())
+    schema.map(|s| (s, sql)).map_err(|e| e.to_string())
 }

@@ -108,6 +108,11 @@ pub struct Autogenerate {
     /// written commented out).
     #[arg(long, requires = "autogenerate")]
     pub allow_drop: bool,
+    /// A rename to write as one (never guessed): `table.old=new` for a
+    /// column, `old=new` for a table; also `-- retort: renamed from old` on
+    /// the line in the schema file.
+    #[arg(long, value_name = "RENAME", requires = "autogenerate")]
+    pub rename: Vec<String>,
     /// A server where scratch databases may be created and dropped
     /// [default: the database's server; SQLite in memory].
     #[arg(long, value_name = "URL", requires = "autogenerate")]

@@ -113,3 +113,31 @@ fn a_missing_schema_file_says_where_it_looked_and_what_to_do() {
     assert!(stderr.contains("FAILED: cannot read the schema file /no/such/schema.sql"), "{stderr}");
     assert!(stderr.contains("--schema-file"), "{stderr}");
 }
+
+#[test]
+fn a_rename_stated_by_flag_is_written_as_one() {
+    let dir = versions(&[Rev::sql(
+        "aaaa0001",
+        &[],
+        "CREATE TABLE client (id INTEGER PRIMARY KEY, nick TEXT);",
+        "DROP TABLE client;",
+    )]);
+    let schema = temp_dir("retort_schema_file").join("schema.sql");
+    std::fs::write(&schema, "CREATE TABLE client (id INTEGER PRIMARY KEY, nickname TEXT);").unwrap();
+    let file = schema.to_str().unwrap();
+    let args = ["--dialect", "sqlite", "revision", "-m", "rename", "--autogenerate", "--schema-file", file];
+    let (code, _, stderr) = retort(&dir, &[&args[..], &["--rename", "client.nick=nickname"]].concat());
+    assert_eq!(code, 0, "{stderr}");
+    let text = generated(&dir).remove(0);
+    assert!(
+        text.contains("-- renamed: column client.nick -> nickname\nALTER TABLE client RENAME COLUMN nick TO nickname;"),
+        "{text}"
+    );
+    assert!(!text.contains("DROP COLUMN"), "{text}");
+    let (code, _, stderr) = retort(&dir, &[&args[..], &["--rename", "client.nope=nickname"]].concat());
+    assert_eq!(code, 255);
+    assert!(stderr.contains("names column client.nope"), "{stderr}");
+    let (code, _, stderr) = retort(&dir, &[&args[..], &["--rename", "nonsense"]].concat());
+    assert_eq!(code, 255);
+    assert!(stderr.contains("--rename 'nonsense': write table.old_column=new_column"), "{stderr}");
+}

@@ -43,8 +43,8 @@ pub enum Command {
         roundtrip: bool,
         /// Also compare the schema the revisions make with a schema file's
         /// (Alembic's `check`: 1 when `revision --autogenerate` would write
-        /// something) [FILE default: schema.sql; schema.<dialect>.sql
-        /// beside it wins].
+        /// something); FILE is `schema.sql` when not given, and
+        /// `schema.<dialect>.sql` beside it wins.
         #[arg(long = "schema", value_name = "FILE", num_args = 0..=1, default_missing_value = "schema.sql")]
         schema_file: Option<std::path::PathBuf>,
         /// Where scratch databases go.

@@ -6,7 +6,7 @@
 
 use retort::{InspectOptions, Migrator};
 use retort_core::Dialect;
-use retort_core::schema::{MigrationOptions, Schema, compare, migration};
+use retort_core::schema::{MigrationOptions, Rename, Schema, compare, migration, renames_in};
 use retort_tests::generated::{Rng, dialect_of, generate, mutate};
 use retort_tests::{Backend, DESIRED_SCHEMA, HEAD_SCHEMA, Rev, TestDb, backends, versions};
 
@@ -22,9 +22,15 @@ async fn schema_of(backend: Backend, sql: &str) -> Schema {
 /// Applies `head_sql` as one revision and the generated migration as the
 /// next, then checks where upgrade and downgrade land. Failures as text.
 async fn converges(backend: Backend, head_sql: &str, desired_sql: &str) -> Vec<String> {
+    converges_with(backend, head_sql, desired_sql, &[]).await
+}
+
+/// [`converges`] with stated renames.
+async fn converges_with(backend: Backend, head_sql: &str, desired_sql: &str, renames: &[Rename]) -> Vec<String> {
     let head = schema_of(backend, head_sql).await;
     let desired = schema_of(backend, desired_sql).await;
-    let plan = migration(&head, &desired, &MigrationOptions::new(dialect_of(backend)).with_allow_drop(true));
+    let options = MigrationOptions::new(dialect_of(backend)).with_allow_drop(true).with_renames(renames.to_vec());
+    let plan = migration(&head, &desired, &options).unwrap();
     let mut generated = Rev::sql("bbbb0002", &["aaaa0001"], &plan.upgrade.text(true), &plan.downgrade.text(true));
     if plan.upgrade.needs_no_transaction || plan.downgrade.needs_no_transaction {
         generated = generated.non_transactional();
@@ -105,7 +111,7 @@ async fn generated_pairs_of_schemas_converge_up_and_back_on_every_backend() {
 async fn a_migration_between_equal_schemas_is_empty() {
     for backend in backends() {
         let head = schema_of(backend, HEAD_SCHEMA).await;
-        let plan = migration(&head, &head.clone(), &MigrationOptions::new(dialect_of(backend)));
+        let plan = migration(&head, &head.clone(), &MigrationOptions::new(dialect_of(backend))).unwrap();
         assert!(plan.upgrade.is_empty() && plan.downgrade.is_empty(), "{backend:?}: {plan:?}");
     }
 }
@@ -114,9 +120,45 @@ async fn a_migration_between_equal_schemas_is_empty() {
 async fn drops_are_left_out_unless_allowed() {
     let head = schema_of(Backend::Sqlite, HEAD_SCHEMA).await;
     let desired = schema_of(Backend::Sqlite, DESIRED_SCHEMA).await;
-    let plan = migration(&head, &desired, &MigrationOptions::new(Dialect::Sqlite));
+    let plan = migration(&head, &desired, &MigrationOptions::new(Dialect::Sqlite)).unwrap();
     let text = plan.upgrade.text(false);
     assert!(text.contains("-- (destructive, left out: pass --allow-drop to write it) DROP TABLE gone;"), "{text}");
     assert!(plan.upgrade.warnings.iter().any(|w| w.contains("left out (destructive") && w.contains("DROP TABLE gone")));
     assert!(plan.upgrade.warnings.iter().any(|w| w.contains("nick was dropped and") && w.contains("nickname added")));
+}
+
+#[tokio::test]
+async fn stated_renames_keep_the_data_and_undo_themselves_on_every_backend() {
+    let head = "CREATE TABLE client (id INTEGER PRIMARY KEY, nick VARCHAR(20), score INTEGER CHECK (score >= 0));
+                CREATE INDEX ix_client_nick ON client (nick);
+                CREATE TABLE note (id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES client (id));";
+    let wanted = "CREATE TABLE customer ( -- retort: renamed from client
+                      id INTEGER PRIMARY KEY,
+                      nickname VARCHAR(20), -- retort: renamed from nick
+                      score INTEGER CHECK (score >= 0)
+                  );
+                  CREATE INDEX ix_client_nick ON customer (nickname);
+                  CREATE TABLE note (id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES customer (id));";
+    let renames = renames_in(wanted);
+    assert_eq!(renames.len(), 2);
+    let mut failures = Vec::new();
+    for backend in backends() {
+        let head_schema = schema_of(backend, head).await;
+        let wanted_schema = schema_of(backend, wanted).await;
+        let options = MigrationOptions::new(dialect_of(backend)).with_renames(renames.clone());
+        let plan = migration(&head_schema, &wanted_schema, &options).unwrap();
+        let text = plan.upgrade.text(false);
+        assert!(
+            text.contains("RENAME TO customer") && text.contains("RENAME COLUMN nick TO nickname"),
+            "{backend:?}: {text}"
+        );
+        assert!(!text.contains("DROP"), "{backend:?}: a stated rename drops nothing: {text}");
+        failures.extend(converges_with(backend, head, wanted, &renames).await);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let head_schema = schema_of(Backend::Sqlite, head).await;
+    let wrong = [Rename::parse("client.nope=nickname").unwrap()];
+    let err =
+        migration(&head_schema, &head_schema, &MigrationOptions::new(Dialect::Sqlite).with_renames(wrong)).unwrap_err();
+    assert!(err.contains("names column client.nope, which the schema the revisions make does not have"), "{err}");
 }

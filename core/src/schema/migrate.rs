@@ -30,6 +30,7 @@ use super::canonical::{
 use super::compare::{Change, ColumnAspect, Differences, Notice, compare};
 use super::model::{Column, Name, Schema, Table};
 use super::names::quote_identifier;
+use super::renames::{Rename, apply_renames};
 use crate::Dialect;
 
 /// What a migration may do.
@@ -41,12 +42,21 @@ pub struct MigrationOptions {
     /// Write statements that drop tables and columns (otherwise they are
     /// commented out).
     pub allow_drop: bool,
+    /// Tables and columns renamed (never guessed).
+    pub renames: Vec<Rename>,
 }
 
 impl MigrationOptions {
     /// Options for `dialect`, drops not allowed.
     pub fn new(dialect: Dialect) -> MigrationOptions {
-        MigrationOptions { dialect, allow_drop: false }
+        MigrationOptions { dialect, allow_drop: false, renames: Vec::new() }
+    }
+
+    /// States renames (tables first, then columns by their table's new name).
+    pub fn with_renames(mut self, renames: impl IntoIterator<Item = Rename>) -> Self {
+        self.renames = renames.into_iter().collect();
+        self.renames.sort_by_key(|r| matches!(r, Rename::Column { .. }));
+        self
     }
 
     /// Allows (or not) statements that drop tables and columns.
@@ -125,13 +135,53 @@ pub struct Migration {
     pub differences: Differences,
 }
 
-/// The migration that turns `from` into `to` and back.
-pub fn migration(from: &Schema, to: &Schema, options: &MigrationOptions) -> Migration {
-    let differences = compare(from, to);
-    let upgrade = plan(from, to, &differences, options);
-    let back = compare(to, from);
-    let downgrade = plan(to, from, &back, &options.clone().with_allow_drop(true));
-    Migration { upgrade, downgrade, differences }
+/// The migration that turns `from` into `to` and back. Fails when a stated
+/// rename names a table or column the side it renames lacks.
+pub fn migration(from: &Schema, to: &Schema, options: &MigrationOptions) -> Result<Migration, String> {
+    let renamed = apply_renames(from, &options.renames)?;
+    let differences = compare(&renamed, to);
+    let mut upgrade = plan(&renamed, to, &differences, options);
+    let back_renames: Vec<Rename> = options.renames.iter().rev().map(Rename::reversed).collect();
+    let unrenamed = apply_renames(to, &back_renames).map_err(|e| format!("{e} (the way back)"))?;
+    let back = compare(&unrenamed, from);
+    let mut downgrade = plan(&unrenamed, from, &back, &options.clone().with_allow_drop(true));
+    prepend_renames(&mut upgrade, options.dialect, from, &options.renames);
+    prepend_renames(&mut downgrade, options.dialect, to, &back_renames);
+    Ok(Migration { upgrade, downgrade, differences })
+}
+
+/// The `RENAME` statements, first: the rest of the migration was planned
+/// on the renamed schema.
+fn prepend_renames(sql: &mut MigrationSql, dialect: Dialect, schema: &Schema, renames: &[Rename]) {
+    let mut statements = Vec::new();
+    let mut names = schema.clone();
+    for rename in renames {
+        let text = match rename {
+            Rename::Table { from, to } => {
+                let Some(old) = names.tables.keys().find(|n| n.name == *from).cloned() else { continue };
+                format!("ALTER TABLE {} RENAME TO {}", qualified(dialect, &old), quote_identifier(dialect, to))
+            }
+            Rename::Column { table, from, to } => {
+                let Some(key) = names.tables.keys().find(|n| n.name == *table).cloned() else { continue };
+                format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                    qualified(dialect, &key),
+                    quote_identifier(dialect, from),
+                    quote_identifier(dialect, to)
+                )
+            }
+        };
+        if let Ok(next) = apply_renames(&names, std::slice::from_ref(rename)) {
+            names = next;
+        }
+        statements.push(MigrationStatement {
+            sql: text,
+            destructive: false,
+            comment: Some(format!("renamed: {rename}")),
+        });
+    }
+    statements.append(&mut sql.statements);
+    sql.statements = statements;
 }
 
 /// The phases a statement belongs to, in the order they run.

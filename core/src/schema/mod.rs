@@ -34,6 +34,7 @@ mod migrate;
 mod model;
 mod names;
 mod normalize;
+mod renames;
 mod scan;
 pub mod sqlite_ddl;
 pub mod sqlite_index;
@@ -47,6 +48,7 @@ pub use model::{
 };
 pub use names::{ConstraintKind, columns_named_in, is_generated_name, quote_identifier};
 pub use normalize::{normalize_default, normalize_type};
+pub use renames::{Rename, apply_renames, renames_in};
 
 #[cfg(feature = "json")]
 impl Schema {
