@@ -20,10 +20,14 @@ and add_check/remove_check. object is the column (column ops), the index name,
 the constraint name (or its comma-joined columns when unnamed), the
 comma-joined local columns of a foreign key, or "" for table-level ops. An
 unknown scheme or a failed connection: one line on stderr, exit status 2.
+With RETORT_TIME_COMPARE set, stderr also gets the seconds compare_metadata took
+(what autogenerate does once the models are imported), for the benchmark.
 Deps: requirements-test.txt (alembic 1.20, SQLAlchemy 2.1, psycopg2, PyMySQL).
 """
 import json
+import os
 import sys
+import time
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -83,6 +87,7 @@ def main(argv):
         metadata = sa.MetaData()
         with desired.connect() as conn:
             metadata.reflect(bind=conn, only=lambda name, _: name not in SKIPPED_TABLES)
+        started = time.perf_counter()  # what autogenerate does past importing the models
         with head.connect() as conn:
             context = MigrationContext.configure(conn, opts={
                 "compare_type": True, "compare_server_default": True,
@@ -90,6 +95,8 @@ def main(argv):
                 "include_name": include_name,
                 "include_object": lambda _obj, name, type_, *_: include_name(name, type_, None)})
             diffs = compare_metadata(context, metadata)
+        if os.environ.get("RETORT_TIME_COMPARE"):
+            print(f"compare_metadata: {time.perf_counter() - started:.6f} s", file=sys.stderr)
     except sa.exc.DBAPIError as err:  # refused, unknown database, not a database file...
         fail("database error: " + str(err.orig).strip().splitlines()[0])
     # modify_* tuples come grouped in one list per column; everything else bare

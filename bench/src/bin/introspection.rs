@@ -12,6 +12,13 @@
 //! revisions, with one table no revision made: the schema its revisions make
 //! is built in a scratch database in memory, read back and compared.
 //!
+//! Last, autogenerate for N tables with one change: retort end to end
+//! (`revision --autogenerate --against-database`: the live database at
+//! head read, the schema file built in a scratch database and read, the two
+//! compared, the revision written) beside Alembic's `compare_metadata`
+//! against the same database, timed inside Python without the import of the
+//! models (stood in for by reflecting a database of the wanted schema).
+//!
 //! SQLite always; PostgreSQL with `RETORT_BENCH_POSTGRES_URL`, MySQL/MariaDB
 //! with `RETORT_BENCH_MYSQL_URL` (servers where a database may be created and
 //! dropped); SQLAlchemy with `RETORT_PYTHON` (a Python with the packages of
@@ -67,45 +74,7 @@ fn schema_sql(n: usize) -> String {
 
 /// A fresh database holding `n` tables; its URL.
 async fn build(engine: Engine, admin: &str, n: usize) -> String {
-    let sql = schema_sql(n);
-    match engine {
-        Engine::Sqlite => {
-            let path = std::env::temp_dir().join(format!("{DB}.db"));
-            let _ = std::fs::remove_file(&path);
-            let url = format!("sqlite://{}", path.display());
-            let mut conn = sqlx::SqliteConnection::connect(&format!("{url}?mode=rwc")).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("BEGIN;\n{sql}COMMIT;"))).execute(&mut conn).await.unwrap();
-            conn.close().await.unwrap();
-            url
-        }
-        Engine::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
-            for statement in [format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)"), format!("CREATE DATABASE {DB}")] {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut conn).await.unwrap();
-            }
-            conn.close().await.unwrap();
-            let url = with_database(admin, DB);
-            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("BEGIN;\n{sql}COMMIT;"))).execute(&mut conn).await.unwrap();
-            conn.close().await.unwrap();
-            url
-        }
-        Engine::MySql => {
-            let mut conn = sqlx::MySqlConnection::connect(admin).await.unwrap();
-            for statement in [format!("DROP DATABASE IF EXISTS {DB}"), format!("CREATE DATABASE {DB}")] {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut conn).await.unwrap();
-            }
-            conn.close().await.unwrap();
-            let url = with_database(admin, DB);
-            let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET FOREIGN_KEY_CHECKS = 0;\n{sql}")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-            url
-        }
-    }
+    build_named(engine, admin, DB, &schema_sql(n)).await
 }
 
 /// `url` with its database replaced by `name`.
@@ -224,6 +193,124 @@ fn check_with_drift(root: &Path, n: usize, rounds: usize) -> Result<(Duration, u
     Ok((walls[walls.len() / 2], peak))
 }
 
+/// `revision --autogenerate` on `engine` with `n` tables and one change,
+/// retort's whole process against Alembic's `compare_metadata` alone.
+async fn autogenerate(
+    engine: Engine,
+    admin: &str,
+    n: usize,
+    rounds: usize,
+    root: &Path,
+) -> Result<(Duration, Duration), String> {
+    let dir = std::env::temp_dir().join("retort_bench_autogenerate");
+    let _ = std::fs::remove_dir_all(&dir);
+    let versions = dir.join("versions");
+    std::fs::create_dir_all(&versions).map_err(|e| e.to_string())?;
+    let ddl = schema_sql(n);
+    std::fs::write(
+        versions.join("aaaa0001_all.sql"),
+        format!("-- all\n-- Revision ID: aaaa0001\n-- Revises:\n\n-- upgrade\n{ddl}\n-- downgrade\n"),
+    )
+    .map_err(|e| e.to_string())?;
+    let wanted = ddl.replacen(
+        "CREATE TABLE t0 (id INTEGER PRIMARY KEY,",
+        "CREATE TABLE t0 (id INTEGER PRIMARY KEY, added INTEGER,",
+        1,
+    );
+    let schema_file = dir.join("schema.sql");
+    std::fs::write(&schema_file, &wanted).map_err(|e| e.to_string())?;
+    // The head: a database upgraded by retort; the wanted schema in another
+    // (Alembic's stand-in for the models).
+    let head = build(engine, admin, 0).await;
+    let binary = root.join("target/release/retort");
+    let retort = |args: &[&str]| {
+        let mut c = Command::new(&binary);
+        c.arg("--dir").arg(&versions).args(["--database-url", &head]).args(args);
+        c
+    };
+    let out = retort(&["upgrade", "head", "-q"]).output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("upgrade: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let desired = build_named(engine, admin, &format!("{DB}_wanted"), &wanted).await;
+    let python = std::env::var_os("RETORT_PYTHON").map(PathBuf::from).ok_or("set RETORT_PYTHON")?;
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let schema = schema_file.to_str().unwrap_or_default();
+        let message = format!("round {round}");
+        let args = ["revision", "--autogenerate", "--against-database", "--schema-file", schema, "-m", &message];
+        let started = Instant::now();
+        let out = retort(&args).output().map_err(|e| e.to_string())?;
+        ours.push(started.elapsed());
+        if !String::from_utf8_lossy(&out.stderr).contains("Detected + column t0.added") {
+            return Err(format!("retort found no change: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        for entry in std::fs::read_dir(&versions).map_err(|e| e.to_string())?.flatten() {
+            if !entry.file_name().to_string_lossy().starts_with("aaaa0001") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        let out = Command::new(&python)
+            .arg(root.join("tests/python/compare.py"))
+            .args([&head, &desired])
+            .env("RETORT_TIME_COMPARE", "1")
+            .output()
+            .map_err(|e| e.to_string())?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let seconds: f64 = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("compare_metadata: ")?.trim_end_matches(" s").parse().ok())
+            .ok_or_else(|| format!("compare.py: {stderr}"))?;
+        theirs.push(Duration::from_secs_f64(seconds));
+    }
+    ours.sort();
+    theirs.sort();
+    Ok((ours[ours.len() / 2], theirs[theirs.len() / 2]))
+}
+
+/// A fresh database called `name` holding `sql`; its URL.
+async fn build_named(engine: Engine, admin: &str, name: &str, sql: &str) -> String {
+    match engine {
+        Engine::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            let _ = std::fs::remove_file(&path);
+            let url = format!("sqlite://{}", path.display());
+            let mut conn = sqlx::SqliteConnection::connect(&format!("{url}?mode=rwc")).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("BEGIN;\n{sql}COMMIT;"))).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+            url
+        }
+        Engine::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+            for statement in [format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}")]
+            {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut conn).await.unwrap();
+            }
+            conn.close().await.unwrap();
+            let url = with_database(admin, name);
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("BEGIN;\n{sql}COMMIT;"))).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+            url
+        }
+        Engine::MySql => {
+            let mut conn = sqlx::MySqlConnection::connect(admin).await.unwrap();
+            for statement in [format!("DROP DATABASE IF EXISTS {name}"), format!("CREATE DATABASE {name}")] {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut conn).await.unwrap();
+            }
+            conn.close().await.unwrap();
+            let url = with_database(admin, name);
+            let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET FOREIGN_KEY_CHECKS = 0;\n{sql}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+            url
+        }
+    }
+}
+
 /// Wall time and peak memory (GNU time's maximum resident set, when
 /// `/usr/bin/time` exists) of one run.
 fn run_once(mut command: Command) -> Result<(Duration, u64), String> {
@@ -309,6 +396,23 @@ async fn main() {
                 cells.push(format!("{:.3} s, {:.1} MiB{ratio}", median.as_secs_f64(), peak as f64 / 1024.0));
             }
             println!("| {} | {n} | {} |", engine.name(), cells.join(" | "));
+        }
+    }
+    println!(
+        "\n| autogenerate, one change | tables | retort, whole process | Alembic `compare_metadata` alone |\n|---|---|---|---|"
+    );
+    for (engine, admin) in &engines {
+        for &n in &sizes {
+            match autogenerate(*engine, admin, n, rounds, &root).await {
+                Ok((ours, theirs)) => println!(
+                    "| {} | {n} | {:.3} s | {:.3} s ({:.1}×) |",
+                    engine.name(),
+                    ours.as_secs_f64(),
+                    theirs.as_secs_f64(),
+                    theirs.as_secs_f64() / ours.as_secs_f64()
+                ),
+                Err(e) => println!("| {} | {n} | — ({e}) | |", engine.name()),
+            }
         }
     }
     println!("\n| `retort check` with drift, SQLite | tables | median s, peak MiB |\n|---|---|---|");

@@ -109,21 +109,47 @@ impl Schema {
 /// Tables in name order, except that a table comes after those its
 /// foreign keys reference, so the text runs as written; each with the keys
 /// that must wait for a table after it (a cycle), added at the end.
+///
+/// Kahn's algorithm with the ready tables kept in name order: linear but
+/// for the ordered set.
 pub(crate) fn in_key_order<'t>(tables: &[&'t Table]) -> Vec<(&'t Table, Vec<&'t super::ForeignKey>)> {
-    let names: std::collections::BTreeSet<&Name> = tables.iter().map(|t| &t.name).collect();
-    let mut made: std::collections::BTreeSet<&Name> = std::collections::BTreeSet::new();
-    let mut left: Vec<&Table> = tables.to_vec();
+    use std::collections::{BTreeMap, BTreeSet};
+    let by_name: BTreeMap<&Name, &Table> = tables.iter().map(|t| (&t.name, *t)).collect();
+    // How many other tables of the set each table waits for, and who waits
+    // for each.
+    let mut waiting_on: BTreeMap<&Name, BTreeSet<&Name>> = BTreeMap::new();
+    let mut waited_by: BTreeMap<&Name, Vec<&Name>> = BTreeMap::new();
+    for table in tables {
+        let targets: BTreeSet<&Name> = table
+            .foreign_keys
+            .iter()
+            .map(|fk| &fk.references)
+            .filter(|target| **target != table.name && by_name.contains_key(target))
+            .collect();
+        for target in &targets {
+            waited_by.entry(*target).or_default().push(&table.name);
+        }
+        waiting_on.insert(&table.name, targets);
+    }
+    let mut ready: BTreeSet<&Name> = waiting_on.iter().filter(|(_, w)| w.is_empty()).map(|(n, _)| *n).collect();
+    let mut left: BTreeSet<&Name> = by_name.keys().copied().collect();
     let mut order = Vec::with_capacity(tables.len());
-    let waits_for = |table: &Table, made: &std::collections::BTreeSet<&Name>, fk: &super::ForeignKey| {
-        fk.references != table.name && names.contains(&fk.references) && !made.contains(&fk.references)
-    };
-    while !left.is_empty() {
-        let ready = left.iter().position(|t| t.foreign_keys.iter().all(|fk| !waits_for(t, &made, fk))).unwrap_or(0);
-        let table = left.remove(ready);
-        let waiting: Vec<&super::ForeignKey> =
-            table.foreign_keys.iter().filter(|fk| waits_for(table, &made, fk)).collect();
-        made.insert(&table.name);
-        order.push((table, waiting));
+    while let Some(name) = ready.pop_first().or_else(|| left.first().copied()) {
+        left.remove(name);
+        let table = by_name[name];
+        // Keys to tables not made yet wait (only in a cycle).
+        let unmade = &waiting_on[name];
+        let waits: Vec<&super::ForeignKey> =
+            table.foreign_keys.iter().filter(|fk| unmade.contains(&fk.references)).collect();
+        for dependant in waited_by.get(name).into_iter().flatten() {
+            if let Some(w) = waiting_on.get_mut(dependant) {
+                w.remove(name);
+                if w.is_empty() && left.contains(dependant) {
+                    ready.insert(dependant);
+                }
+            }
+        }
+        order.push((table, waits));
     }
     order
 }
@@ -329,4 +355,35 @@ pub(crate) fn qualified(dialect: Dialect, name: &Name) -> String {
 /// `'text'` with `'` doubled.
 fn string_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ForeignKey;
+
+    fn table(name: &str, references: &[&str]) -> Table {
+        let foreign_keys = references
+            .iter()
+            .map(|r| ForeignKey {
+                references: Name::unqualified(*r),
+                columns: vec!["x".into()],
+                ..ForeignKey::default()
+            })
+            .collect();
+        Table { name: Name::unqualified(name), foreign_keys, ..Table::default() }
+    }
+
+    #[test]
+    fn tables_follow_their_keys_and_a_cycle_waits_for_its_last_key() {
+        let (a, b, c, d) = (table("a", &["b"]), table("b", &["a"]), table("c", &["z"]), table("d", &["e"]));
+        let e = table("e", &[]);
+        let tables = [&a, &b, &c, &d, &e];
+        let order: Vec<(String, usize)> =
+            in_key_order(&tables).into_iter().map(|(t, waits)| (t.name.name.clone(), waits.len())).collect();
+        let names: Vec<&str> = order.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["c", "e", "d", "a", "b"]);
+        assert_eq!(order[3], ("a".to_owned(), 1), "a's key to b waits");
+        assert_eq!(order[4], ("b".to_owned(), 0));
+    }
 }
