@@ -162,3 +162,23 @@ async fn stated_renames_keep_the_data_and_undo_themselves_on_every_backend() {
         migration(&head_schema, &head_schema, &MigrationOptions::new(Dialect::Sqlite).with_renames(wrong)).unwrap_err();
     assert!(err.contains("names column client.nope, which the schema the revisions make does not have"), "{err}");
 }
+
+/// The Float/Real case a team met on every Alembic autogenerate for years:
+/// once applied, floating-point columns of every spelling leave nothing to
+/// generate, on every backend.
+#[tokio::test]
+async fn floating_point_columns_leave_no_phantom_change() {
+    let head = "CREATE TABLE reading (id INTEGER PRIMARY KEY, a REAL);";
+    let wanted = "CREATE TABLE reading (id INTEGER PRIMARY KEY, a FLOAT, b REAL, c DOUBLE PRECISION, d FLOAT(24));";
+    let mut failures = Vec::new();
+    for backend in backends() {
+        failures.extend(converges(backend, head, wanted).await);
+        // The same file read twice compares equal: nothing to write.
+        let (once, twice) = (schema_of(backend, wanted).await, schema_of(backend, wanted).await);
+        let plan = migration(&once, &twice, &MigrationOptions::new(dialect_of(backend))).unwrap();
+        if !plan.upgrade.is_empty() {
+            failures.push(format!("{backend:?}: a phantom change: {}", plan.upgrade.text(true)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

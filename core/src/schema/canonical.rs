@@ -67,9 +67,14 @@ impl Schema {
         let tables: Vec<&Table> = self.tables.values().filter(|t| wanted(&t.name)).collect();
         let mut later = Vec::new();
         for (table, waiting) in in_key_order(&tables) {
-            let mut now = table.clone();
-            now.foreign_keys.retain(|fk| !waiting.contains(&fk));
-            render_table(&mut out, dialect, &now, sorted_columns);
+            if waiting.is_empty() {
+                render_table(&mut out, dialect, table, sorted_columns);
+            } else {
+                // Only a table of a cycle is copied, without the keys that wait.
+                let mut now = table.clone();
+                now.foreign_keys.retain(|fk| !waiting.contains(&fk));
+                render_table(&mut out, dialect, &now, sorted_columns);
+            }
             later.extend(waiting.into_iter().map(|fk| (table, fk)));
         }
         for (table, fk) in later {
@@ -106,47 +111,61 @@ impl Schema {
     }
 }
 
-/// Tables in name order, except that a table comes after those its
-/// foreign keys reference, so the text runs as written; each with the keys
-/// that must wait for a table after it (a cycle), added at the end.
+/// Tables in the order given (name order), except that a table comes after
+/// those its foreign keys reference, so the text runs as written; each with
+/// the keys that must wait for a table after it (a cycle), added at the end.
 ///
-/// Kahn's algorithm with the ready tables kept in name order: linear but
-/// for the ordered set.
+/// Kahn's algorithm over positions, the ready ones taken smallest first.
 pub(crate) fn in_key_order<'t>(tables: &[&'t Table]) -> Vec<(&'t Table, Vec<&'t super::ForeignKey>)> {
-    use std::collections::{BTreeMap, BTreeSet};
-    let by_name: BTreeMap<&Name, &Table> = tables.iter().map(|t| (&t.name, *t)).collect();
-    // How many other tables of the set each table waits for, and who waits
-    // for each.
-    let mut waiting_on: BTreeMap<&Name, BTreeSet<&Name>> = BTreeMap::new();
-    let mut waited_by: BTreeMap<&Name, Vec<&Name>> = BTreeMap::new();
-    for table in tables {
-        let targets: BTreeSet<&Name> = table
+    use std::collections::{BTreeSet, HashMap};
+    let position: HashMap<&Name, usize> = tables.iter().enumerate().map(|(i, t)| (&t.name, i)).collect();
+    // For each table, the other tables of the set it references (distinct),
+    // and for each, the tables that reference it.
+    let mut waiting: Vec<usize> = vec![0; tables.len()];
+    let mut referenced_by: Vec<Vec<usize>> = vec![Vec::new(); tables.len()];
+    for (i, table) in tables.iter().enumerate() {
+        let mut targets: Vec<usize> = table
             .foreign_keys
             .iter()
-            .map(|fk| &fk.references)
-            .filter(|target| **target != table.name && by_name.contains_key(target))
+            .filter_map(|fk| position.get(&fk.references).copied())
+            .filter(|&j| j != i)
             .collect();
-        for target in &targets {
-            waited_by.entry(*target).or_default().push(&table.name);
+        targets.sort_unstable();
+        targets.dedup();
+        waiting[i] = targets.len();
+        for j in targets {
+            referenced_by[j].push(i);
         }
-        waiting_on.insert(&table.name, targets);
     }
-    let mut ready: BTreeSet<&Name> = waiting_on.iter().filter(|(_, w)| w.is_empty()).map(|(n, _)| *n).collect();
-    let mut left: BTreeSet<&Name> = by_name.keys().copied().collect();
+    let mut made = vec![false; tables.len()];
+    let mut ready: BTreeSet<usize> = (0..tables.len()).filter(|&i| waiting[i] == 0).collect();
+    let mut next_unmade = 0;
     let mut order = Vec::with_capacity(tables.len());
-    while let Some(name) = ready.pop_first().or_else(|| left.first().copied()) {
-        left.remove(name);
-        let table = by_name[name];
-        // Keys to tables not made yet wait (only in a cycle).
-        let unmade = &waiting_on[name];
-        let waits: Vec<&super::ForeignKey> =
-            table.foreign_keys.iter().filter(|fk| unmade.contains(&fk.references)).collect();
-        for dependant in waited_by.get(name).into_iter().flatten() {
-            if let Some(w) = waiting_on.get_mut(dependant) {
-                w.remove(name);
-                if w.is_empty() && left.contains(dependant) {
-                    ready.insert(dependant);
+    while order.len() < tables.len() {
+        let i = match ready.pop_first() {
+            Some(i) => i,
+            None => {
+                // A cycle: the first table not made yet goes, its keys wait.
+                while made[next_unmade] {
+                    next_unmade += 1;
                 }
+                next_unmade
+            }
+        };
+        if made[i] {
+            continue;
+        }
+        made[i] = true;
+        let table = tables[i];
+        let waits: Vec<&super::ForeignKey> = table
+            .foreign_keys
+            .iter()
+            .filter(|fk| position.get(&fk.references).is_some_and(|&j| j != i && !made[j]))
+            .collect();
+        for &dependant in &referenced_by[i] {
+            waiting[dependant] -= 1;
+            if waiting[dependant] == 0 && !made[dependant] {
+                ready.insert(dependant);
             }
         }
         order.push((table, waits));
