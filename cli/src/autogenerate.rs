@@ -20,8 +20,9 @@ pub async fn run(
     wait: Option<std::time::Duration>,
 ) -> Result<Option<Migration>, String> {
     let options = InspectOptions::default().with_version_table(settings.version_table.clone());
-    let head = head_schema(migrator, settings, asked, dialect, wait, &options).await?;
-    let (wanted, text) = wanted_schema(migrator, settings, asked, dialect, wait, &options).await?;
+    let sources = Sources { migrator, settings, asked, dialect, wait, options };
+    let head = sources.head_schema().await?;
+    let (wanted, text) = sources.wanted_schema().await?;
     let mut renames = renames_in(&text);
     for flag in &asked.rename {
         renames.push(Rename::parse(flag)?);
@@ -58,71 +59,72 @@ async fn scratch(settings: &Settings, asked: &Autogenerate, dialect: Dialect) ->
     ScratchDatabase::on_server(&server).await.map_err(|e| e.to_string())
 }
 
-/// What the revisions make: built from them, or read from the database
-/// with `--against-database` (which must then be at head).
-async fn head_schema(
-    migrator: &Migrator,
-    settings: &Settings,
-    asked: &Autogenerate,
+/// Where the two schemas come from: the revisions, the settings and the
+/// flags of one `revision --autogenerate`.
+struct Sources<'a> {
+    migrator: &'a Migrator,
+    settings: &'a Settings,
+    asked: &'a Autogenerate,
     dialect: Dialect,
     wait: Option<std::time::Duration>,
-    options: &InspectOptions,
-) -> Result<Schema, String> {
-    if asked.against_database {
-        let url = settings
-            .database_url
-            .as_deref()
-            .ok_or("--against-database needs a database: pass --database-url or set DATABASE_URL")?;
-        let pool = connect(url, wait).await?;
-        let mut current = migrator.current(pool.db()).await.map_err(|e| e.to_string())?;
-        let mut heads = migrator.graph().heads();
-        current.sort();
-        heads.sort();
-        if current != heads {
-            return Err(format!(
-                "the database is at {} and the revisions' heads are {}: upgrade it first, or leave out --against-database to build the head schema from the revisions",
-                if current.is_empty() { "base".to_owned() } else { current.join(", ") },
-                heads.join(", ")
-            ));
-        }
-        return retort::inspect(pool.db(), options).await.map_err(|e| e.to_string());
-    }
-    let scratch = scratch(settings, asked, dialect).await?;
-    let schema = migrator.schema_at(&scratch, &["heads"], options).await;
-    retort::cli::release(scratch).await;
-    schema.map_err(|e| format!("building the schema the revisions make: {e}"))
+    options: InspectOptions,
 }
 
-/// What is wanted: a live database's schema, or the schema file's (with
-/// the file's text, for its rename annotations).
-async fn wanted_schema(
-    migrator: &Migrator,
-    settings: &Settings,
-    asked: &Autogenerate,
-    dialect: Dialect,
-    wait: Option<std::time::Duration>,
-    options: &InspectOptions,
-) -> Result<(Schema, String), String> {
-    if let Some(url) = &asked.from_database {
-        retort::hide_password_of(url);
-        if dialect_of(url)? != dialect {
-            return Err(format!(
-                "--from-database is a {} database, and the revision is for {dialect}",
-                dialect_of(url)?
-            ));
+impl Sources<'_> {
+    /// What the revisions make: built from them, or read from the database
+    /// with `--against-database` (which must then be at head).
+    async fn head_schema(&self) -> Result<Schema, String> {
+        let Sources { migrator, settings, asked, dialect, wait, ref options } = *self;
+        if asked.against_database {
+            let url = settings
+                .database_url
+                .as_deref()
+                .ok_or("--against-database needs a database: pass --database-url or set DATABASE_URL")?;
+            let pool = connect(url, wait).await?;
+            let mut current = migrator.current(pool.db()).await.map_err(|e| e.to_string())?;
+            let mut heads = migrator.graph().heads();
+            current.sort();
+            heads.sort();
+            if current != heads {
+                return Err(format!(
+                    "the database is at {} and the revisions' heads are {}: upgrade it first, or leave out --against-database to build the head schema from the revisions",
+                    if current.is_empty() { "base".to_owned() } else { current.join(", ") },
+                    heads.join(", ")
+                ));
+            }
+            return retort::inspect(pool.db(), options).await.map_err(|e| e.to_string());
         }
-        let pool = connect(url, wait).await?;
-        return retort::inspect(pool.db(), options).await.map(|s| (s, String::new())).map_err(|e| e.to_string());
+        let scratch = scratch(settings, asked, dialect).await?;
+        let schema = migrator.schema_at(&scratch, &["heads"], options).await;
+        retort::cli::release(scratch).await;
+        schema.map_err(|e| format!("building the schema the revisions make: {e}"))
     }
-    let file = retort::schema_file_for(asked.schema_file.as_deref().unwrap_or(&settings.schema_file), dialect);
-    let sql = std::fs::read_to_string(&file).map_err(|e| {
+
+    /// What is wanted: a live database's schema, or the schema file's (with
+    /// the file's text, for its rename annotations).
+    async fn wanted_schema(&self) -> Result<(Schema, String), String> {
+        let Sources { migrator, settings, asked, dialect, wait, ref options } = *self;
+        if let Some(url) = &asked.from_database {
+            retort::hide_password_of(url);
+            if dialect_of(url)? != dialect {
+                return Err(format!(
+                    "--from-database is a {} database, and the revision is for {dialect}",
+                    dialect_of(url)?
+                ));
+            }
+            let pool = connect(url, wait).await?;
+            return retort::inspect(pool.db(), options).await.map(|s| (s, String::new())).map_err(|e| e.to_string());
+        }
+        let file = retort::schema_file_for(asked.schema_file.as_deref().unwrap_or(&settings.schema_file), dialect);
+        let sql = std::fs::read_to_string(&file).map_err(|e| {
         format!(
             "cannot read the schema file {}: {e}; write the schema you want there (CREATE TABLE …), or name another with --schema-file or retort.toml's schema_file",
             file.display()
         )
     })?;
-    let scratch = scratch(settings, asked, dialect).await?;
-    let schema = migrator.schema_of_script(&scratch, &file.display().to_string(), &sql, options).await;
-    retort::cli::release(scratch).await;
-    schema.map(|s| (s, sql)).map_err(|e| e.to_string())
+        let scratch = scratch(settings, asked, dialect).await?;
+        let schema = migrator.schema_of_script(&scratch, &file.display().to_string(), &sql, options).await;
+        retort::cli::release(scratch).await;
+        schema.map(|s| (s, sql)).map_err(|e| e.to_string())
+    }
 }

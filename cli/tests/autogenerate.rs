@@ -3,25 +3,11 @@
 //! it and back, with nothing left for a second autogenerate to find.
 
 use std::path::Path;
-use std::process::Command;
+
+mod common;
+use common::retort;
 
 use retort_tests::{DESIRED_SCHEMA, HEAD_SCHEMA, Rev, TestDb, backends, temp_dir, versions};
-
-/// `retort --dir DIR ARGS…`: exit status, stdout, stderr.
-fn retort(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_retort"))
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn generated(dir: &Path) -> Vec<String> {
     let mut texts: Vec<String> = std::fs::read_dir(dir)
