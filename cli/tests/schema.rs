@@ -182,3 +182,30 @@ async fn ctrl_c_in_the_middle_of_a_round_trip_leaves_no_scratch_database() {
         db.finish(pool).await;
     }
 }
+
+#[test]
+fn check_lint_names_the_file_line_rule_and_fix_and_honours_ignores() {
+    let dir = versions(&[
+        Rev::sql(
+            "aaaa0001",
+            &[],
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, c INTEGER);\nCREATE INDEX ix ON t (c);",
+            "DROP TABLE t;",
+        ),
+        Rev::sql("bbbb0002", &["aaaa0001"], "ALTER TABLE t ALTER COLUMN c TYPE bigint;", "SELECT 1;"),
+        Rev::sql(
+            "cccc0003",
+            &["bbbb0002"],
+            "-- retort: lint-ignore ban-drop-column\nALTER TABLE t DROP COLUMN c;",
+            "SELECT 1;",
+        ),
+    ]);
+    let (code, stdout, stderr) = retort(&dir, &["--dialect", "postgresql", "check", "--lint"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("bbbb0002_") && stdout.contains(": changing-column-type: "), "{stdout}");
+    assert!(!stdout.contains("require-concurrent-index-creation"), "an index on a new table: {stdout}");
+    assert!(!stdout.contains("ban-drop-column"), "switched off in its revision: {stdout}");
+    let (code, _, stderr) = retort(&dir, &["check", "--lint"]);
+    assert_eq!(code, 255);
+    assert!(stderr.contains("check --lint reads each revision's SQL for one engine"), "{stderr}");
+}

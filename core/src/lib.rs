@@ -26,6 +26,7 @@ mod error;
 pub mod generate;
 mod graph;
 pub mod ini;
+pub mod lint;
 pub mod loader;
 mod parse;
 pub mod revision;

@@ -47,6 +47,12 @@ pub enum Command {
         /// `schema.<dialect>.sql` beside it wins.
         #[arg(long = "schema", value_name = "FILE", num_args = 0..=1, default_missing_value = "schema.sql")]
         schema_file: Option<std::path::PathBuf>,
+        /// Also lint every revision's upgrade for the statements that lock
+        /// a busy table or break running clients (rules as squawk names
+        /// them; `-- retort: lint-ignore RULE` in a section switches one
+        /// off).
+        #[arg(long)]
+        lint: bool,
         /// Where scratch databases go.
         #[command(flatten)]
         scratch: ScratchArgs,
@@ -295,6 +301,9 @@ pub enum CliError {
     /// `schema TABLE` names a table the database does not have.
     #[error("no table or view named {0} in the database (check the name, and --schema on PostgreSQL)")]
     NoSuchTable(String),
+    /// `check --lint` without a database or a dialect.
+    #[error("check --lint reads each revision's SQL for one engine: give a database URL or --dialect")]
+    LintDialect,
     /// `check --schema` without a database or a dialect.
     #[error(
         "check --schema builds both schemas in a database of the engine they are for: give a database URL or --dialect"
@@ -380,8 +389,8 @@ impl Command {
     pub async fn run(&self, migrator: &Migrator, connection: Connection<'_>) -> Outcome {
         let mut verb = Verb { migrator, connection, name: self.name() };
         match self {
-            Command::Check { roundtrip, schema_file, scratch } => {
-                verb.check(*roundtrip, schema_file.as_deref(), scratch).await
+            Command::Check { roundtrip, schema_file, lint, scratch } => {
+                verb.check(*roundtrip, schema_file.as_deref(), *lint, scratch).await
             }
             Command::History { range, indicate_current, listing } => {
                 verb.history(range.as_deref(), *indicate_current, listing).await
@@ -434,6 +443,7 @@ impl<'c> Verb<'_, 'c> {
         &mut self,
         roundtrip: bool,
         schema_file: Option<&std::path::Path>,
+        lint: bool,
         scratch: &ScratchArgs,
     ) -> Outcome {
         let (migrator, graph) = (self.migrator, self.migrator.graph());
@@ -475,6 +485,9 @@ impl<'c> Verb<'_, 'c> {
             }
             attention |= self.check_drift(&mut db, scratch).await;
             self.connection.db = Some(db);
+        }
+        if lint {
+            attention |= self.check_lint()?;
         }
         if let Some(file) = schema_file {
             attention |= self.check_schema_file(file, scratch).await?;
@@ -520,6 +533,32 @@ impl<'c> Verb<'_, 'c> {
                 true
             }
         }
+    }
+
+    /// `check --lint`: true when a revision's upgrade holds a statement
+    /// that locks a busy table or breaks running clients.
+    fn check_lint(&self) -> Result<bool, CliError> {
+        let dialect = self.connection.dialect.ok_or(CliError::LintDialect)?;
+        let mut attention = false;
+        for revision in self.migrator.graph().revisions() {
+            let Some(section) = revision.upgrade_for(dialect) else { continue };
+            let ignored = retort_core::lint::ignored_rules(&section.sql);
+            let statements = revision.statements(retort_core::Direction::Upgrade, dialect).unwrap_or_default();
+            for finding in retort_core::lint::lint(&statements, dialect, revision.transactional) {
+                if ignored.iter().any(|r| r == finding.rule) {
+                    continue;
+                }
+                println!(
+                    "{}:{}: {}: {}",
+                    printable(&revision.path.display().to_string()),
+                    finding.line,
+                    finding.rule,
+                    finding.message
+                );
+                attention = true;
+            }
+        }
+        Ok(attention)
     }
 
     /// `check --schema FILE`: true when the schema the revisions make
