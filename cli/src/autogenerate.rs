@@ -41,6 +41,18 @@ pub async fn run(
     Ok((!planned.upgrade.is_empty() || !planned.downgrade.is_empty()).then_some(planned))
 }
 
+/// The lint's findings on a generated upgrade, as comment lines for the
+/// top of its section (and said on stderr).
+pub fn lint_notes(upgrade: &str, dialect: Dialect, transactional: bool) -> String {
+    let Ok(statements) = retort_core::split_statements(upgrade, dialect, 1) else { return String::new() };
+    let mut notes = String::new();
+    for finding in retort_core::lint::lint(&statements, dialect, transactional) {
+        eprintln!("WARNING  [retort] lint {}: {}", finding.rule, finding.message);
+        notes.push_str(&format!("-- lint {}: {}\n", finding.rule, finding.message));
+    }
+    notes
+}
+
 /// A scratch database for `dialect`: on `--scratch-url`'s server, in
 /// memory for SQLite, else beside the database the settings name.
 async fn scratch(settings: &Settings, asked: &Autogenerate, dialect: Dialect) -> Result<ScratchDatabase, String> {

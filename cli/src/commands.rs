@@ -209,8 +209,10 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 Some(migration) => {
                     let transactional =
                         !(migration.upgrade.needs_no_transaction || migration.downgrade.needs_no_transaction);
+                    let upgrade = migration.upgrade.text(autogenerate.allow_drop);
+                    let notes = crate::autogenerate::lint_notes(&upgrade, dialect, transactional);
                     let text = revision.text_with(
-                        &migration.upgrade.text(autogenerate.allow_drop),
+                        &format!("{notes}{upgrade}"),
                         &migration.downgrade.text(true),
                         transactional,
                     );
