@@ -56,7 +56,8 @@ pub fn lint_notes(upgrade: &str, dialect: Dialect, transactional: bool) -> Strin
 /// A scratch database for `dialect`: on `--scratch-url`'s server, in
 /// memory for SQLite, else beside the database the settings name.
 async fn scratch(settings: &Settings, asked: &Autogenerate, dialect: Dialect) -> Result<ScratchDatabase, String> {
-    let server = match (&asked.scratch_url, dialect) {
+    let given = asked.scratch_url.iter().find(|url| dialect_of(url).ok() == Some(dialect));
+    let server = match (given, dialect) {
         (Some(url), _) => url.clone(),
         (None, Dialect::Sqlite) => "sqlite::memory:".to_owned(),
         (None, _) => settings
@@ -87,7 +88,8 @@ impl Sources<'_> {
     /// with `--against-database` (which must then be at head).
     async fn head_schema(&self) -> Result<Schema, String> {
         let Sources { migrator, settings, asked, dialect, wait, ref options } = *self;
-        if asked.against_database {
+        let database_is_of_it = settings.database_url.as_deref().and_then(|u| dialect_of(u).ok()) == Some(dialect);
+        if asked.against_database && database_is_of_it {
             let url = settings
                 .database_url
                 .as_deref()

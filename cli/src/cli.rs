@@ -113,10 +113,20 @@ pub struct Autogenerate {
     /// the line in the schema file.
     #[arg(long, value_name = "RENAME", requires = "autogenerate")]
     pub rename: Vec<String>,
-    /// A server where scratch databases may be created and dropped
-    /// [default: the database's server; SQLite in memory].
+    /// A server where scratch databases may be created and dropped, one per
+    /// engine [default: the database's server; SQLite in memory].
     #[arg(long, value_name = "URL", requires = "autogenerate")]
-    pub scratch_url: Option<String>,
+    pub scratch_url: Vec<String>,
+    /// Write one section per engine (`-- upgrade: postgresql` …), each
+    /// generated against its own engine: `--dialects postgresql,sqlite`.
+    #[arg(
+        long,
+        value_name = "DIALECTS",
+        value_delimiter = ',',
+        requires = "autogenerate",
+        conflicts_with = "from_database"
+    )]
+    pub dialects: Vec<String>,
 }
 
 /// `30s`, `2m`, `500ms`, or a number of seconds.

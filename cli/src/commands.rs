@@ -198,27 +198,47 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             if !autogenerate.autogenerate {
                 return write_revision(&settings, &revision, None);
             }
-            let dialect = autogenerate_dialect(&args, &settings, autogenerate)?;
-            let migration =
-                crate::autogenerate::run(&migrator, &settings, autogenerate, dialect, args.wait_for_database).await?;
-            match migration {
-                None => {
-                    println!("No changes in schema detected.");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Some(migration) => {
-                    let transactional =
-                        !(migration.upgrade.needs_no_transaction || migration.downgrade.needs_no_transaction);
-                    let upgrade = migration.upgrade.text(autogenerate.allow_drop);
-                    let notes = crate::autogenerate::lint_notes(&upgrade, dialect, transactional);
-                    let text = revision.text_with(
-                        &format!("{notes}{upgrade}"),
-                        &migration.downgrade.text(true),
-                        transactional,
-                    );
-                    write_revision(&settings, &revision, Some(text))
-                }
+            let dialects: Vec<Dialect> = if autogenerate.dialects.is_empty() {
+                vec![autogenerate_dialect(&args, &settings, autogenerate)?]
+            } else {
+                autogenerate
+                    .dialects
+                    .iter()
+                    .map(|d| d.parse::<Dialect>().map_err(|e| e.to_string()))
+                    .collect::<Result<_, _>>()?
+            };
+            let mut migrations = Vec::new();
+            for &dialect in &dialects {
+                let wait = args.wait_for_database;
+                let migration = crate::autogenerate::run(&migrator, &settings, autogenerate, dialect, wait).await?;
+                migrations.push((dialect, migration));
             }
+            if migrations.iter().all(|(_, m)| m.is_none()) {
+                println!("No changes in schema detected.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let transactional = migrations
+                .iter()
+                .filter_map(|(_, m)| m.as_ref())
+                .all(|m| !(m.upgrade.needs_no_transaction || m.downgrade.needs_no_transaction));
+            let sections: Vec<(Dialect, String, String)> = migrations
+                .iter()
+                .map(|(dialect, migration)| match migration {
+                    None => (*dialect, String::new(), String::new()),
+                    Some(m) => {
+                        let upgrade = m.upgrade.text(autogenerate.allow_drop);
+                        let notes = crate::autogenerate::lint_notes(&upgrade, *dialect, transactional);
+                        (*dialect, format!("{notes}{upgrade}"), m.downgrade.text(true))
+                    }
+                })
+                .collect();
+            let text = match sections.as_slice() {
+                [(_, upgrade, downgrade)] if autogenerate.dialects.is_empty() => {
+                    revision.text_with(upgrade, downgrade, transactional)
+                }
+                _ => revision.text_with_sections(&sections, transactional),
+            };
+            write_revision(&settings, &revision, Some(text))
         }
         Command::Merge { revisions, message, branch_label, rev_id } => {
             let revision = graph

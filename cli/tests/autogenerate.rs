@@ -7,7 +7,7 @@ use std::path::Path;
 mod common;
 use common::retort;
 
-use retort_tests::{DESIRED_SCHEMA, HEAD_SCHEMA, Rev, TestDb, backends, temp_dir, versions};
+use retort_tests::{Backend, DESIRED_SCHEMA, HEAD_SCHEMA, Rev, TestDb, backends, temp_dir, versions};
 
 fn generated(dir: &Path) -> Vec<String> {
     let mut texts: Vec<String> = std::fs::read_dir(dir)
@@ -53,7 +53,7 @@ async fn a_schema_file_becomes_a_revision_that_upgrades_and_downgrades_with_noth
             text.contains("-- Revises: aaaa0001") && text.contains("-- upgrade\n") && text.contains("-- downgrade\n"),
             "{text}"
         );
-        if backend == retort_tests::Backend::Postgres {
+        if backend == Backend::Postgres {
             // The lint's notices head the generated upgrade.
             assert!(text.contains("-- lint changing-column-type: "), "{text}");
         }
@@ -130,4 +130,55 @@ fn a_rename_stated_by_flag_is_written_as_one() {
     let (code, _, stderr) = retort(&dir, &[&args[..], &["--rename", "nonsense"]].concat());
     assert_eq!(code, 255);
     assert!(stderr.contains("--rename 'nonsense': write table.old_column=new_column"), "{stderr}");
+}
+
+#[tokio::test]
+async fn one_section_per_engine_each_generated_against_its_own() {
+    let dir = versions(&[Rev::sql(
+        "aaaa0001",
+        &[],
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(20));",
+        "DROP TABLE t;",
+    )]);
+    let schema = temp_dir("retort_schema_file").join("schema.sql");
+    std::fs::write(&schema, "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(40), bio TEXT);").unwrap();
+    let backends = backends();
+    let mut args: Vec<String> =
+        ["revision", "-m", "everywhere", "--autogenerate", "--schema-file", schema.to_str().unwrap()]
+            .map(str::to_owned)
+            .to_vec();
+    let names: Vec<&str> = backends
+        .iter()
+        .map(|b| match b {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+            Backend::MySql => "mysql",
+        })
+        .collect();
+    args.extend(["--dialects".to_owned(), names.join(",")]);
+    for (backend, var) in [(Backend::Postgres, "RETORT_TEST_POSTGRES_URL"), (Backend::MySql, "RETORT_TEST_MYSQL_URL")] {
+        if backends.contains(&backend) {
+            args.extend(["--scratch-url".to_owned(), std::env::var(var).unwrap()]);
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, stderr) = retort(&dir, &args);
+    assert_eq!(code, 0, "{stderr}");
+    let text = generated(&dir).remove(0);
+    for name in &names {
+        assert!(
+            text.contains(&format!("-- upgrade: {name}\n")) && text.contains(&format!("-- downgrade: {name}\n")),
+            "{text}"
+        );
+    }
+    // Each engine runs its own section, up and back.
+    for backend in backends {
+        let db = TestDb::create(backend).await;
+        let url = db.url.as_str();
+        let (code, _, stderr) = retort(&dir, &["--database-url", url, "upgrade", "head"]);
+        assert_eq!(code, 0, "{backend:?}: {stderr}\n{text}");
+        let (code, _, stderr) = retort(&dir, &["--database-url", url, "downgrade", "aaaa0001"]);
+        assert_eq!(code, 0, "{backend:?}: {stderr}\n{text}");
+        db.drop_db().await;
+    }
 }

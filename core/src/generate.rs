@@ -75,6 +75,26 @@ impl NewRevision {
         self.text_with("", "", true)
     }
 
+    /// The file's text with one upgrade and one downgrade section per
+    /// dialect (`-- upgrade: postgresql` …): `(dialect, upgrade, downgrade)`.
+    pub fn text_with_sections(&self, sections: &[(crate::Dialect, String, String)], transactional: bool) -> String {
+        let mut text = self.text_with("", "", transactional);
+        // The header and its blank line, without the plain sections.
+        if let Some(at) = text.find("\n-- upgrade\n") {
+            text.truncate(at + 1);
+        }
+        let body = |sql: &str| if sql.is_empty() { String::new() } else { format!("{}\n", sql.trim_end()) };
+        for (dialect, upgrade, _) in sections {
+            text.push_str(&format!("-- upgrade: {}\n{}\n", dialect.name(), body(upgrade)));
+        }
+        for (dialect, _, downgrade) in sections {
+            text.push_str(&format!("-- downgrade: {}\n{}\n", dialect.name(), body(downgrade)));
+        }
+        text.truncate(text.trim_end().len());
+        text.push('\n');
+        text
+    }
+
     /// The file's text with `upgrade` and `downgrade` as its sections'
     /// bodies, and `Transactional: false` when `transactional` is not.
     pub fn text_with(&self, upgrade: &str, downgrade: &str, transactional: bool) -> String {
