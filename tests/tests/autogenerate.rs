@@ -182,3 +182,43 @@ async fn floating_point_columns_leave_no_phantom_change() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// SQLite's rebuild of a parent table keeps its children's rows (the
+/// runtime keeps foreign keys off and checks them before COMMIT), and
+/// MySQL's foreign key goes before the column it uses (MariaDB refuses to
+/// drop the column first: error 1553).
+#[tokio::test]
+async fn a_rebuilt_parent_keeps_its_children_and_a_key_goes_before_its_column() {
+    let head = "CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(20));
+                CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER, note VARCHAR(20),
+                    CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE);";
+    let wanted = "CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL DEFAULT '');
+                  CREATE TABLE child (id INTEGER PRIMARY KEY, note VARCHAR(20));";
+    for backend in backends() {
+        let head_schema = schema_of(backend, head).await;
+        let wanted_schema = schema_of(backend, wanted).await;
+        let options = MigrationOptions::new(dialect_of(backend)).with_allow_drop(true);
+        let plan = migration(&head_schema, &wanted_schema, &options).unwrap();
+        let rows =
+            "INSERT INTO parent VALUES (1, 'one'), (2, NULL);\nINSERT INTO child VALUES (10, 1, 'a'), (20, 2, 'b');";
+        let dir = versions(&[
+            Rev::sql("aaaa0001", &[], &format!("{head}\n{rows}"), "SELECT 1;"),
+            Rev::sql("bbbb0002", &["aaaa0001"], &plan.upgrade.text(true), &plan.downgrade.text(true)),
+        ]);
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        let m = Migrator::from_dir(&dir).unwrap();
+        m.upgrade(pool.db(), "head").await.unwrap_or_else(|e| panic!("{backend:?}: {e}\n{}", plan.upgrade.text(true)));
+        let children = pool.strings("SELECT CAST(COUNT(*) AS CHAR) FROM child").await;
+        assert_eq!(children, ["2"], "{backend:?}: the children survive the parent's change");
+        let names = pool.strings("SELECT name FROM parent ORDER BY id").await;
+        assert_eq!(names, ["one", ""], "{backend:?}: NULL became the new default");
+        if backend == Backend::MySql {
+            let text = plan.upgrade.text(true);
+            let key = text.find("DROP FOREIGN KEY").expect("the key is dropped");
+            let column = text.find("DROP COLUMN parent_id").expect("the column is dropped");
+            assert!(key < column, "the key goes first: {text}");
+        }
+        db.finish(pool).await;
+    }
+}

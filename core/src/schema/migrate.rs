@@ -569,6 +569,16 @@ fn drop_foreign_key(p: &Planner<'_>, table: &Name, fk: &super::ForeignKey) -> Op
 fn plan_column_change(p: &mut Planner<'_>, table: &Name, before: &Column, after: &Column, aspects: &[ColumnAspect]) {
     let d = p.dialect;
     let column = p.q(&after.name);
+    // A column that becomes NOT NULL with a default: its NULLs take the
+    // default first (as SQLite's rebuild copies them), so the change runs on
+    // a table with rows.
+    if aspects.contains(&ColumnAspect::Nullability)
+        && !after.nullable
+        && let Some(default) = &after.normalized_default
+    {
+        let sql = format!("UPDATE {} SET {column} = {default} WHERE {column} IS NULL", p.qn(table));
+        p.push(Phase::Columns, sql);
+    }
     if d == Dialect::MySql {
         // MySQL restates the whole column.
         let sql = format!("{} MODIFY COLUMN {}", p.alter(table), column_sql(d, after, false));
@@ -599,7 +609,8 @@ fn plan_column_change(p: &mut Planner<'_>, table: &Name, before: &Column, after:
                 p.push(Phase::Columns, format!("{} ALTER COLUMN {column} DROP NOT NULL", p.alter(table)));
             }
             ColumnAspect::Nullability => {
-                let comment = Some(format!(
+                // With a default, the UPDATE above filled the NULLs already.
+                let comment = after.normalized_default.is_none().then(|| format!(
                     "{}: SET NOT NULL fails if a row holds NULL; fill them first (UPDATE … SET {} = … WHERE {} IS NULL)",
                     after.name, after.name, after.name
                 ));
