@@ -27,6 +27,11 @@ pub async fn run(
     for flag in &asked.rename {
         renames.push(Rename::parse(flag)?);
     }
+    for rename in renames.iter().filter(|r| r.is_applied_in(&head)) {
+        eprintln!(
+            "WARNING  [retort] the rename {rename} is made already (the revisions have the new name and not the old): nothing to rename; remove its annotation"
+        );
+    }
     let options = MigrationOptions::new(dialect).with_allow_drop(asked.allow_drop).with_renames(renames);
     let planned = migration(&head, &wanted, &options)?;
     for change in &planned.differences.changes {

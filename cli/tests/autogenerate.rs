@@ -124,7 +124,19 @@ fn a_rename_stated_by_flag_is_written_as_one() {
         "{text}"
     );
     assert!(!text.contains("DROP COLUMN"), "{text}");
-    let (code, _, stderr) = retort(&dir, &[&args[..], &["--rename", "client.nope=nickname"]].concat());
+    // Stated again once made: said, and nothing renamed.
+    let (code, stdout, stderr) = retort(&dir, &[&args[..], &["--rename", "client.nick=nickname"]].concat());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("the rename column client.nick -> nickname is made already"), "{stderr}");
+    assert_eq!(stdout.trim(), "No changes in schema detected.");
+    // A name the revisions never had is an error.
+    let fresh = versions(&[Rev::sql(
+        "aaaa0001",
+        &[],
+        "CREATE TABLE client (id INTEGER PRIMARY KEY, nick TEXT);",
+        "DROP TABLE client;",
+    )]);
+    let (code, _, stderr) = retort(&fresh, &[&args[..], &["--rename", "client.nope=nickname"]].concat());
     assert_eq!(code, 255);
     assert!(stderr.contains("names column client.nope"), "{stderr}");
     let (code, _, stderr) = retort(&dir, &[&args[..], &["--rename", "nonsense"]].concat());

@@ -116,6 +116,18 @@ fn words(sql: &str) -> Vec<String> {
     words
 }
 
+/// The name a `schema.name` (or bare `name`) at the start of `words`
+/// ends with.
+fn last_name(words: &[String]) -> Option<String> {
+    let mut name = words.first()?.clone();
+    let mut i = 1;
+    while words.get(i).is_some_and(|w| w == ".") {
+        name = words.get(i + 1)?.clone();
+        i += 2;
+    }
+    Some(name)
+}
+
 /// True when `words` holds `phrase` as consecutive words.
 fn has(words: &[String], phrase: &[&str]) -> bool {
     words.windows(phrase.len()).any(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
@@ -138,11 +150,15 @@ pub fn lint(statements: &[Statement], dialect: Dialect, transactional: bool) -> 
     for statement in statements {
         let w = words(&statement.sql);
         if w.len() > 2 && w[0] == "CREATE" && w[1] == "TABLE" {
-            let name = w[2..].iter().find(|x| !matches!(x.as_str(), "IF" | "NOT" | "EXISTS"));
-            created.extend(name.cloned());
+            let start =
+                w[2..].iter().position(|x| !matches!(x.as_str(), "IF" | "NOT" | "EXISTS")).map_or(w.len(), |i| i + 2);
+            created.extend(last_name(&w[start..]));
         }
         let on_new_table = w.first().is_some_and(|x| x == "CREATE")
-            && w.iter().position(|x| x == "ON").and_then(|at| w.get(at + 1)).is_some_and(|t| created.contains(t));
+            && w.iter()
+                .position(|x| x == "ON")
+                .and_then(|at| last_name(&w[at + 1..]))
+                .is_some_and(|t| created.contains(&t));
         let mut found = |rule: &'static str| {
             if !(on_new_table && rule == "require-concurrent-index-creation") {
                 findings.push(Finding { rule, line: statement.line, message: message(rule) });
@@ -188,7 +204,12 @@ fn postgres_rules(w: &[String], transactional: bool, found: &mut impl FnMut(&'st
     if has(w, &["SET", "NOT", "NULL"]) {
         found("adding-not-nullable-field");
     }
-    if has(w, &["TYPE"]) && has(w, &["ALTER", "COLUMN"]) {
+    // ALTER COLUMN name [SET DATA] TYPE … (a column called `type` is no
+    // type change).
+    let retypes = w.windows(4).any(|x| x[0] == "ALTER" && x[1] == "COLUMN" && (x[3] == "TYPE" || x[3] == "SET"))
+        && (has(w, &["SET", "DATA", "TYPE"])
+            || w.windows(4).any(|x| x[0] == "ALTER" && x[1] == "COLUMN" && x[3] == "TYPE"));
+    if retypes {
         found("changing-column-type");
     }
     // ADD [COLUMN] name … : a column unless a constraint word follows ADD.
@@ -198,7 +219,19 @@ fn postgres_rules(w: &[String], transactional: bool, found: &mut impl FnMut(&'st
         }
         let next = w.get(i + 1).map(String::as_str).unwrap_or("");
         let rest = &w[i + 1..];
-        let clause_end = rest.iter().position(|x| x == ",").unwrap_or(rest.len());
+        // The clause ends at a comma outside parentheses.
+        let mut depth = 0i32;
+        let clause_end = rest
+            .iter()
+            .position(|x| {
+                match x.as_str() {
+                    "(" => depth += 1,
+                    ")" => depth -= 1,
+                    _ => {}
+                }
+                x == "," && depth == 0
+            })
+            .unwrap_or(rest.len());
         let clause = &rest[..clause_end];
         match next {
             "CONSTRAINT" | "FOREIGN" | "CHECK" | "UNIQUE" | "PRIMARY" => {
@@ -279,6 +312,12 @@ mod tests {
     fn an_index_on_a_table_the_revision_creates_needs_no_concurrently() {
         let sql = "CREATE TABLE note (id integer);\nCREATE INDEX ix ON note (id);\nCREATE INDEX iy ON other (id);\n";
         assert_eq!(rules(sql, Dialect::Postgres, true), [(3, "require-concurrent-index-creation")]);
+    }
+
+    #[test]
+    fn qualified_names_a_column_called_type_and_commas_in_types_are_read_right() {
+        let sql = "CREATE TABLE public.note (id integer);\nCREATE INDEX ix ON public.note (id);\nALTER TABLE t ALTER COLUMN type SET DEFAULT 'x';\nALTER TABLE t ADD COLUMN p numeric(10,2) NOT NULL;\nALTER TABLE t ALTER COLUMN q SET DATA TYPE bigint;\n";
+        assert_eq!(rules(sql, Dialect::Postgres, true), [(4, "adding-required-field"), (5, "changing-column-type")]);
     }
 
     #[test]

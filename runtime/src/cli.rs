@@ -575,9 +575,19 @@ impl<'c> Verb<'_, 'c> {
         let wanted_scratch = scratch(self.connection.db.as_mut(), Some(dialect), args).await?;
         let wanted = self.migrator.schema_of_script(&wanted_scratch, &file.display().to_string(), &sql, &options).await;
         release(wanted_scratch).await;
-        let differences = retort_core::schema::compare(&head?, &wanted?);
-        if differences.is_empty() {
+        let (head, wanted) = (head?, wanted?);
+        let differences = retort_core::schema::compare(&head, &wanted);
+        // As autogenerate decides: something to write, not merely something
+        // compared (a trigger's text is compared and never generated).
+        let options = retort_core::schema::MigrationOptions::new(dialect).with_allow_drop(true);
+        let writes =
+            retort_core::schema::migration(&head, &wanted, &options).map(|m| !m.upgrade.is_empty()).unwrap_or(true);
+        if differences.is_empty() || !writes {
             println!("No new upgrade operations detected.");
+            print_differences(&retort_core::schema::Differences { changes: Vec::new(), notices: differences.notices });
+            for change in &differences.changes {
+                println!("  (compared, not generated) {}", printable(&change.to_string()));
+            }
             return Ok(false);
         }
         println!("New upgrade operations detected ({} against the revisions' head):", file.display());

@@ -206,7 +206,13 @@ impl ScratchDatabase {
         // One transaction where DDL is transactional: a commit per
         // statement made a 3,000-statement file take seconds on PostgreSQL.
         // Not around what refuses a transaction (CREATE INDEX CONCURRENTLY).
-        let transaction = self.dialect() != Dialect::MySql && !sql.to_ascii_uppercase().contains("CONCURRENTLY");
+        // Nor around a script with transactions of its own (`sqlite3 .dump`).
+        let opens_its_own = statements.iter().any(|s| {
+            let head = s.sql.trim_start().to_ascii_uppercase();
+            head.starts_with("BEGIN") || head.starts_with("COMMIT") || head.starts_with("START TRANSACTION")
+        });
+        let transaction =
+            self.dialect() != Dialect::MySql && !sql.to_ascii_uppercase().contains("CONCURRENTLY") && !opens_its_own;
         if transaction {
             conn.execute("BEGIN")
                 .await
@@ -228,6 +234,11 @@ impl ScratchDatabase {
         }
         if transaction {
             conn.execute("COMMIT").await.map_err(|e| Error::database("committing in the scratch database", &e))?;
+        }
+        if self.dialect() == Dialect::Postgres {
+            // A `pg_dump -s` file empties the search_path for its session;
+            // the schema is read with the database's own.
+            conn.execute("RESET search_path").await.map_err(|e| Error::database("resetting the search_path", &e))?;
         }
         Ok(())
     }

@@ -222,3 +222,63 @@ async fn a_rebuilt_parent_keeps_its_children_and_a_key_goes_before_its_column() 
         db.finish(pool).await;
     }
 }
+
+/// Cases a review found: a key cycle among new tables, SQLite expression
+/// defaults and generated columns, and a revision whose drops are left out
+/// still going up and back.
+#[tokio::test]
+async fn cycles_expression_defaults_generated_columns_and_left_out_drops_run() {
+    let cycle = "CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER);
+                 CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER);";
+    let cycle_wanted = "CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER, c_id INTEGER);
+                        CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER);
+                        CREATE TABLE c (id INTEGER PRIMARY KEY, d_id INTEGER REFERENCES d (id));
+                        CREATE TABLE d (id INTEGER PRIMARY KEY, c_id INTEGER REFERENCES c (id));";
+    // Elsewhere a key to a table made later is added afterwards.
+    let cycle_wanted_server = "CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER, c_id INTEGER);
+                               CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER);
+                               CREATE TABLE c (id INTEGER PRIMARY KEY, d_id INTEGER);
+                               CREATE TABLE d (id INTEGER PRIMARY KEY, c_id INTEGER REFERENCES c (id));
+                               ALTER TABLE c ADD CONSTRAINT fk_c_d FOREIGN KEY (d_id) REFERENCES d (id);";
+    let mut failures = Vec::new();
+    for backend in backends() {
+        let wanted = if backend == Backend::Sqlite { cycle_wanted } else { cycle_wanted_server };
+        failures.extend(converges(backend, cycle, wanted).await);
+    }
+    let sqlite_wanted = "CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER,
+                             at TEXT DEFAULT (datetime('now')),
+                             twice INTEGER GENERATED ALWAYS AS (id * 2) VIRTUAL,
+                             n INTEGER NOT NULL DEFAULT 0);
+                         CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER);";
+    failures.extend(converges(Backend::Sqlite, cycle, sqlite_wanted).await);
+
+    // Drops left out: the upgrade keeps the table, the downgrade undoes
+    // exactly what ran.
+    for backend in backends() {
+        let head = schema_of(backend, HEAD_SCHEMA).await;
+        let desired = schema_of(backend, DESIRED_SCHEMA).await;
+        let plan = migration(&head, &desired, &MigrationOptions::new(dialect_of(backend))).unwrap();
+        let dir = versions(&[
+            Rev::sql("aaaa0001", &[], HEAD_SCHEMA, "SELECT 1;"),
+            Rev::sql("bbbb0002", &["aaaa0001"], &plan.upgrade.text(false), &plan.downgrade.text(true)),
+        ]);
+        let db = TestDb::create(backend).await;
+        let pool = db.pool().await;
+        let m = Migrator::from_dir(&dir).unwrap();
+        if let Err(e) = m.upgrade(pool.db(), "head").await {
+            failures.push(format!("{backend:?}: upgrade with drops left out: {e}"));
+        } else if !pool.has_table("gone").await {
+            failures.push(format!("{backend:?}: a left-out DROP TABLE ran"));
+        } else if let Err(e) = m.downgrade(pool.db(), "aaaa0001").await {
+            failures.push(format!("{backend:?}: downgrade after drops left out: {e}\n{}", plan.downgrade.text(true)));
+        } else {
+            let back = retort::inspect(pool.db(), &InspectOptions::default()).await.unwrap();
+            let left: Vec<String> = compare(&back, &head).changes.iter().map(ToString::to_string).collect();
+            if !left.is_empty() {
+                failures.push(format!("{backend:?}: after the downgrade: {left:?}"));
+            }
+        }
+        db.finish(pool).await;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -66,7 +66,12 @@ impl Schema {
         }
         let tables: Vec<&Table> = self.tables.values().filter(|t| wanted(&t.name)).collect();
         let mut later = Vec::new();
-        for (table, waiting) in in_key_order(&tables) {
+        for (table, mut waiting) in in_key_order(&tables) {
+            if dialect == Dialect::Sqlite {
+                // SQLite checks a key when rows are written, not at CREATE, and
+                // cannot add one later: every key stays in its table.
+                waiting.clear();
+            }
             if waiting.is_empty() {
                 render_table(&mut out, dialect, table, sorted_columns);
             } else {
@@ -334,6 +339,12 @@ fn check_columns(table: &Table, condition: &str) -> Vec<String> {
 pub(crate) fn column_sql(dialect: Dialect, column: &Column, inline_key: bool) -> String {
     let mut text = format!("{} {}", quote_identifier(dialect, &column.name), column.normalized_type);
     if let Some(collation) = &column.collation {
+        // PostgreSQL's collation names keep their case (`"C"`, `"en-US-x-icu"`).
+        let collation = if dialect == Dialect::Postgres {
+            format!("\"{}\"", collation.replace('"', "\"\""))
+        } else {
+            collation.clone()
+        };
         let _ = write!(text, " COLLATE {collation}");
     }
     if let Some(generated) = &column.generated {
@@ -344,7 +355,7 @@ pub(crate) fn column_sql(dialect: Dialect, column: &Column, inline_key: bool) ->
         text.push_str(" NOT NULL");
     }
     if let Some(default) = &column.normalized_default {
-        let _ = write!(text, " DEFAULT {default}");
+        let _ = write!(text, " DEFAULT {}", default_sql(dialect, default));
     }
     if let Some(on_update) = &column.on_update {
         let _ = write!(text, " ON UPDATE {on_update}");
@@ -360,6 +371,23 @@ pub(crate) fn column_sql(dialect: Dialect, column: &Column, inline_key: bool) ->
         None => {}
     }
     text
+}
+
+/// A default as a column definition takes it: SQLite and MySQL want an
+/// expression (a function call, an operator) in parentheses; a literal, a
+/// clock keyword and anything on PostgreSQL go as they are.
+pub(crate) fn default_sql(dialect: Dialect, default: &str) -> String {
+    let literal = default.starts_with('\'')
+        || default.parse::<f64>().is_ok()
+        || matches!(
+            default.to_ascii_lowercase().as_str(),
+            "null" | "true" | "false" | "current_timestamp" | "current_date" | "current_time" | "localtimestamp"
+        );
+    if dialect == Dialect::Postgres || literal || (default.starts_with('(') && default.ends_with(')')) {
+        default.to_owned()
+    } else {
+        format!("({default})")
+    }
 }
 
 /// A table or type name as SQL.

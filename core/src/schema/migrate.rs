@@ -30,7 +30,7 @@ use super::canonical::{
 use super::compare::{Change, ColumnAspect, Differences, Notice, compare};
 use super::model::{Column, Name, Schema, Table};
 use super::names::quote_identifier;
-use super::renames::{Rename, apply_renames};
+use super::renames::{Rename, already_applied, apply_renames};
 use crate::Dialect;
 
 /// What a migration may do.
@@ -138,9 +138,29 @@ pub struct Migration {
 /// The migration that turns `from` into `to` and back. Fails when a stated
 /// rename names a table or column the side it renames lacks.
 pub fn migration(from: &Schema, to: &Schema, options: &MigrationOptions) -> Result<Migration, String> {
+    // A rename an earlier revision made already (its annotation still in
+    // the schema file) is no rename now, either way.
+    let mut options = options.clone();
+    options.renames.retain(|r| !already_applied(from, r));
+    let options = &options;
     let renamed = apply_renames(from, &options.renames)?;
     let differences = compare(&renamed, to);
-    let mut upgrade = plan(&renamed, to, &differences, options);
+    // Without leave to drop, the revision keeps what it would drop: it is
+    // planned toward `to` with those tables and columns kept (so nothing that
+    // depends on them goes either, and the downgrade undoes exactly what
+    // runs), and the drops follow, written commented out.
+    let target = if options.allow_drop { to.clone() } else { keep_dropped(&renamed, to) };
+    let mut upgrade = plan(&renamed, &target, &compare(&renamed, &target), options);
+    if !options.allow_drop {
+        let full = plan(&renamed, to, &differences, options);
+        for warning in full.warnings {
+            if !upgrade.warnings.contains(&warning) {
+                upgrade.warnings.push(warning);
+            }
+        }
+        upgrade.statements.extend(full.statements.into_iter().filter(|s| s.destructive));
+    }
+    let to = &target;
     let back_renames: Vec<Rename> = options.renames.iter().rev().map(Rename::reversed).collect();
     let unrenamed = apply_renames(to, &back_renames).map_err(|e| format!("{e} (the way back)"))?;
     let back = compare(&unrenamed, from);
@@ -148,6 +168,27 @@ pub fn migration(from: &Schema, to: &Schema, options: &MigrationOptions) -> Resu
     prepend_renames(&mut upgrade, options.dialect, from, &options.renames);
     prepend_renames(&mut downgrade, options.dialect, to, &back_renames);
     Ok(Migration { upgrade, downgrade, differences })
+}
+
+/// `to` with the tables and columns of `from` that it lacks kept as they
+/// are.
+fn keep_dropped(from: &Schema, to: &Schema) -> Schema {
+    let mut kept = to.clone();
+    for (name, table) in &from.tables {
+        match kept.tables.get_mut(name) {
+            None => {
+                kept.tables.insert(name.clone(), table.clone());
+            }
+            Some(wanted) => {
+                for column in &table.columns {
+                    if wanted.column(&column.name).is_none() {
+                        wanted.columns.push(column.clone());
+                    }
+                }
+            }
+        }
+    }
+    kept
 }
 
 /// The `RENAME` statements, first: the rest of the migration was planned
@@ -171,9 +212,11 @@ fn prepend_renames(sql: &mut MigrationSql, dialect: Dialect, schema: &Schema, re
                 )
             }
         };
-        if let Ok(next) = apply_renames(&names, std::slice::from_ref(rename)) {
-            names = next;
+        let Ok(next) = apply_renames(&names, std::slice::from_ref(rename)) else { continue };
+        if next == names {
+            continue; // applied by an earlier revision already
         }
+        names = next;
         statements.push(MigrationStatement {
             sql: text,
             destructive: false,
@@ -242,7 +285,8 @@ fn plan(from: &Schema, to: &Schema, differences: &Differences, options: &Migrati
     let views_to_recreate = views_touched(from, to, differences, &rebuilt);
     for name in &views_to_recreate {
         if let Some(view) = from.views.get(name) {
-            p.push(Phase::DropViews, format!("DROP VIEW {}", p.qn(&view.name)));
+            let kind = if view.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+            p.push(Phase::DropViews, format!("DROP {kind} {}", p.qn(&view.name)));
         }
         if let Some(view) = to.views.get(name) {
             let kind = if view.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
@@ -359,7 +403,17 @@ fn mentions(text: &str, word: &str) -> bool {
 /// New tables in the order of their foreign keys; a key to a table made
 /// later (a cycle) is added after all of them.
 fn plan_new_tables(p: &mut Planner<'_>, tables: &[&Table]) {
-    for (table, waiting) in in_key_order(tables) {
+    for (table, mut waiting) in in_key_order(tables) {
+        if p.dialect == Dialect::Sqlite {
+            // SQLite checks keys when rows are written and cannot add one
+            // later: every key stays in its table.
+            waiting.clear();
+        } else {
+            // Elsewhere every key of a new table comes after the columns and
+            // constraints this migration adds (a key may reference a UNIQUE
+            // made in the same migration).
+            waiting = table.foreign_keys.iter().collect();
+        }
         let mut now = table.clone();
         now.foreign_keys.retain(|fk| !waiting.contains(&fk));
         p.push(Phase::CreateTables, create_table_sql(p.dialect, &now, false, true));
@@ -369,7 +423,11 @@ fn plan_new_tables(p: &mut Planner<'_>, tables: &[&Table]) {
         for fk in waiting {
             p.push(
                 Phase::ForeignKeys,
-                format!("{} ADD {}", p.alter(&table.name), foreign_key_clause(p.dialect, table, fk)),
+                format!(
+                    "{} ADD {}",
+                    p.alter(&table.name),
+                    named(foreign_key_clause(p.dialect, table, fk), &fk.name, p.dialect)
+                ),
             );
         }
     }
@@ -424,7 +482,11 @@ fn plan_change(p: &mut Planner<'_>, change: &Change) {
         }
         Change::ForeignKeyAdded { table, foreign_key } => {
             if let Some(t) = p.to.tables.get(table) {
-                let sql = format!("{} ADD {}", p.alter(table), foreign_key_clause(d, t, foreign_key));
+                let sql = format!(
+                    "{} ADD {}",
+                    p.alter(table),
+                    named(foreign_key_clause(d, t, foreign_key), &foreign_key.name, d)
+                );
                 p.push(Phase::ForeignKeys, sql);
             }
         }
@@ -435,7 +497,10 @@ fn plan_change(p: &mut Planner<'_>, change: &Change) {
         }
         Change::UniqueAdded { table, unique } => {
             if let Some(t) = p.to.tables.get(table) {
-                p.push(Phase::Constraints, format!("{} ADD {}", p.alter(table), unique_clause(d, t, unique)));
+                p.push(
+                    Phase::Constraints,
+                    format!("{} ADD {}", p.alter(table), named(unique_clause(d, t, unique), &unique.name, d)),
+                );
             }
         }
         Change::UniqueDropped { table, unique } => {
@@ -448,7 +513,10 @@ fn plan_change(p: &mut Planner<'_>, change: &Change) {
         }
         Change::CheckAdded { table, check } => {
             if let Some(t) = p.to.tables.get(table) {
-                p.push(Phase::Constraints, format!("{} ADD {}", p.alter(table), check_clause(d, t, check)));
+                p.push(
+                    Phase::Constraints,
+                    format!("{} ADD {}", p.alter(table), named(check_clause(d, t, check), &check.name, d)),
+                );
             }
         }
         Change::CheckDropped { table, check } => {
@@ -552,6 +620,18 @@ fn plan_change(p: &mut Planner<'_>, change: &Change) {
 
 fn is_mariadb(schema: &Schema) -> bool {
     schema.server_version.to_ascii_lowercase().contains("mariadb")
+}
+
+/// A constraint clause named as in the model even where the engine made
+/// the name up, so that the database the revision runs on gets the name
+/// its downgrade will drop (MySQL numbers unnamed keys in its own order).
+fn named(clause: String, name: &Option<String>, dialect: Dialect) -> String {
+    match name {
+        Some(name) if !clause.starts_with("CONSTRAINT ") && dialect != Dialect::Sqlite => {
+            format!("CONSTRAINT {} {clause}", quote_identifier(dialect, name))
+        }
+        _ => clause,
+    }
 }
 
 /// `DROP CONSTRAINT` (MySQL `DROP FOREIGN KEY`) of a key with a name; SQLite
@@ -744,7 +824,9 @@ fn sqlite_rebuilds(from: &Schema, differences: &Differences) -> BTreeSet<Name> {
                 // ADD COLUMN takes no NOT NULL without a default, and only a
                 // constant default.
                 (!column.nullable && column.normalized_default.is_none())
-                    || column.normalized_default.as_deref().is_some_and(|d| d.contains('('))
+                    || column.normalized_default.as_deref().is_some_and(|d| {
+                        d.contains('(') || matches!(d, "current_timestamp" | "current_date" | "current_time")
+                    })
                     || column.generated.as_ref().is_some_and(|g| g.stored)
             }
             Change::ColumnDropped { table, column } => {
@@ -786,8 +868,9 @@ fn plan_sqlite_rebuild(p: &mut Planner<'_>, old: &Table, new: &Table) {
     );
     let mut targets = Vec::new();
     let mut sources = Vec::new();
-    for column in &new.columns {
-        let Some(was) = old.column(&column.name) else { continue };
+    for column in new.columns.iter().filter(|c| c.generated.is_none()) {
+        // A generated column computes itself; SQLite refuses a value for it.
+        let Some(was) = old.column(&column.name).filter(|w| w.generated.is_none()) else { continue };
         targets.push(p.q(&column.name));
         let source = p.q(&was.name);
         sources.push(match (&column.normalized_default, was.nullable && !column.nullable) {

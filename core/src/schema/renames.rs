@@ -59,6 +59,12 @@ impl Rename {
         }
     }
 
+    /// True when `schema` holds the new name and not the old one: the
+    /// rename was made already (its annotation outlived its revision).
+    pub fn is_applied_in(&self, schema: &Schema) -> bool {
+        already_applied(schema, self)
+    }
+
     /// The rename the other way (for a downgrade).
     pub fn reversed(&self) -> Rename {
         match self {
@@ -135,6 +141,11 @@ fn unquote(name: &str) -> String {
 pub fn apply_renames(schema: &Schema, renames: &[Rename]) -> Result<Schema, String> {
     let mut renamed = schema.clone();
     for rename in renames {
+        if already_applied(&renamed, rename) {
+            // The annotation outlived its revision: the schema has the new
+            // name and not the old one.
+            continue;
+        }
         match rename {
             Rename::Table { from, to } => {
                 let key = renamed.tables.keys().find(|n| n.name == *from).cloned().ok_or_else(|| {
@@ -195,6 +206,17 @@ pub fn apply_renames(schema: &Schema, renames: &[Rename]) -> Result<Schema, Stri
         }
     }
     Ok(renamed)
+}
+
+/// True when `schema` has the rename's new name and not its old one.
+pub(crate) fn already_applied(schema: &Schema, rename: &Rename) -> bool {
+    let table = |name: &str| schema.tables.values().find(|t| t.name.name == name);
+    match rename {
+        Rename::Table { from, to } => table(to).is_some() && table(from).is_none(),
+        Rename::Column { table: t, from, to } => {
+            table(t).is_some_and(|t| t.column(to).is_some() && t.column(from).is_none())
+        }
+    }
 }
 
 /// `text` with `from` replaced where it stands as a whole word.

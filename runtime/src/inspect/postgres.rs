@@ -114,7 +114,12 @@ pub(super) async fn inspect(conn: &mut PgConnection, options: &InspectOptions) -
         .fetch_one(&mut *tx)
         .await?;
     let version: String = head.try_get(0)?;
-    let schemas: Vec<String> = if options.schemas.is_empty() { head.try_get(1)? } else { options.schemas.clone() };
+    let mut schemas: Vec<String> = if options.schemas.is_empty() { head.try_get(1)? } else { options.schemas.clone() };
+    if schemas.is_empty() {
+        // An empty search_path (a session a dump file left so) still means
+        // the default schema.
+        schemas.push("public".to_owned());
+    }
     let known: Vec<String> =
         sqlx::query_scalar("SELECT nspname::text FROM pg_catalog.pg_namespace WHERE nspname = ANY($1)")
             .bind(&schemas)
