@@ -705,15 +705,42 @@ fn plan_column_change(p: &mut Planner<'_>, table: &Name, before: &Column, after:
                 p.push(Phase::Columns, sql);
             }
             ColumnAspect::Identity => {
-                if before.identity.is_some() {
-                    p.push(Phase::Columns, format!("{} ALTER COLUMN {column} DROP IDENTITY IF EXISTS", p.alter(table)));
-                }
-                if let Some(identity) = after.identity {
-                    let kind = if identity == super::Identity::Always { "ALWAYS" } else { "BY DEFAULT" };
-                    p.push(
+                let kind = |identity: super::Identity| {
+                    if identity == super::Identity::Always { "ALWAYS" } else { "BY DEFAULT" }
+                };
+                match (before.identity, after.identity) {
+                    // One identity of another kind: its sequence, and so its
+                    // next value, stays.
+                    (Some(_), Some(identity)) => p.push(
                         Phase::Columns,
-                        format!("{} ALTER COLUMN {column} ADD GENERATED {kind} AS IDENTITY", p.alter(table)),
-                    );
+                        format!("{} ALTER COLUMN {column} SET GENERATED {}", p.alter(table), kind(identity)),
+                    ),
+                    (Some(_), None) => p.push(
+                        Phase::Columns,
+                        format!("{} ALTER COLUMN {column} DROP IDENTITY IF EXISTS", p.alter(table)),
+                    ),
+                    (None, Some(identity)) => {
+                        p.push(
+                            Phase::Columns,
+                            format!(
+                                "{} ALTER COLUMN {column} ADD GENERATED {} AS IDENTITY",
+                                p.alter(table),
+                                kind(identity)
+                            ),
+                        );
+                        // A new identity starts at 1: past the rows there are
+                        // (RESTART takes a constant, hence the block).
+                        let restart = format!("ALTER TABLE {} ALTER COLUMN {column} RESTART WITH %s", p.qn(table));
+                        p.push(
+                            Phase::Columns,
+                            format!(
+                                "DO $retort$ BEGIN EXECUTE format({}, (SELECT COALESCE(MAX({column}), 0) + 1 FROM {})); END $retort$",
+                                literal(&restart),
+                                p.qn(table)
+                            ),
+                        );
+                    }
+                    (None, None) => {}
                 }
             }
             ColumnAspect::Collation => {
