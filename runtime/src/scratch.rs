@@ -303,7 +303,7 @@ impl ScratchDatabase {
     }
 
     /// The new database, or (when it cannot be reached) none left behind.
-    #[allow(dead_code)]
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     async fn finish(
         server: Server,
         name: String,
@@ -320,7 +320,7 @@ impl ScratchDatabase {
 }
 
 /// `CREATE DATABASE`, with what to do when the user may not.
-#[allow(dead_code)]
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 async fn create_on(server: &Server, name: &str, options: &str) -> Result<(), Error> {
     server.execute(&format!("CREATE DATABASE {name}{options}")).await.map_err(|e| Error::Scratch {
         cause: format!(

@@ -481,14 +481,8 @@ fn plan_change(p: &mut Planner<'_>, change: &Change) {
             }
         }
         Change::ForeignKeyAdded { table, foreign_key } => {
-            if let Some(t) = p.to.tables.get(table) {
-                let sql = format!(
-                    "{} ADD {}",
-                    p.alter(table),
-                    named(foreign_key_clause(d, t, foreign_key), &foreign_key.name, d)
-                );
-                p.push(Phase::ForeignKeys, sql);
-            }
+            let clause = |t: &Table| named(foreign_key_clause(d, t, foreign_key), &foreign_key.name, d);
+            add_to_table(p, Phase::ForeignKeys, table, clause);
         }
         Change::ForeignKeyDropped { table, foreign_key } => {
             if let Some(sql) = drop_foreign_key(p, table, foreign_key) {
@@ -496,12 +490,7 @@ fn plan_change(p: &mut Planner<'_>, change: &Change) {
             }
         }
         Change::UniqueAdded { table, unique } => {
-            if let Some(t) = p.to.tables.get(table) {
-                p.push(
-                    Phase::Constraints,
-                    format!("{} ADD {}", p.alter(table), named(unique_clause(d, t, unique), &unique.name, d)),
-                );
-            }
+            add_to_table(p, Phase::Constraints, table, |t| named(unique_clause(d, t, unique), &unique.name, d));
         }
         Change::UniqueDropped { table, unique } => {
             let name = p.q(unique.name.as_deref().unwrap_or(""));
@@ -512,12 +501,7 @@ fn plan_change(p: &mut Planner<'_>, change: &Change) {
             p.push(Phase::DropConstraints, sql);
         }
         Change::CheckAdded { table, check } => {
-            if let Some(t) = p.to.tables.get(table) {
-                p.push(
-                    Phase::Constraints,
-                    format!("{} ADD {}", p.alter(table), named(check_clause(d, t, check), &check.name, d)),
-                );
-            }
+            add_to_table(p, Phase::Constraints, table, |t| named(check_clause(d, t, check), &check.name, d));
         }
         Change::CheckDropped { table, check } => {
             let name = p.q(check.name.as_deref().unwrap_or(""));
@@ -620,6 +604,14 @@ fn plan_change(p: &mut Planner<'_>, change: &Change) {
 
 fn is_mariadb(schema: &Schema) -> bool {
     schema.server_version.to_ascii_lowercase().contains("mariadb")
+}
+
+/// `ALTER TABLE t ADD <clause>`, the clause made from the table as wanted.
+fn add_to_table(p: &mut Planner<'_>, phase: Phase, table: &Name, clause: impl Fn(&Table) -> String) {
+    if let Some(t) = p.to.tables.get(table) {
+        let sql = format!("{} ADD {}", p.alter(table), clause(t));
+        p.push(phase, sql);
+    }
 }
 
 /// A constraint clause named as in the model even where the engine made

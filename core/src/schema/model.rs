@@ -125,7 +125,8 @@ pub struct Column {
     pub generated: Option<Generated>,
     /// Its collation, when it differs from its type's or table's default.
     pub collation: Option<String>,
-    /// MySQL's `ON UPDATE` expression (`CURRENT_TIMESTAMP`).
+    /// MySQL's `ON UPDATE` expression, in the form comparisons use
+    /// (`current_timestamp`).
     pub on_update: Option<String>,
 }
 

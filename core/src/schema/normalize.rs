@@ -49,6 +49,9 @@ fn normalize_table(dialect: Dialect, table: &mut Table) {
 fn normalize_column(dialect: Dialect, column: &mut Column) {
     column.normalized_type = normalize_type(dialect, &column.data_type);
     column.normalized_default = column.default.as_deref().and_then(|d| normalize_default(dialect, d));
+    // MySQL's ON UPDATE clock, in the default's form (`current_timestamp()`
+    // is `CURRENT_TIMESTAMP`).
+    column.on_update = column.on_update.as_deref().and_then(|u| normalize_default(dialect, u));
     if let Some(generated) = &mut column.generated {
         generated.normalized = normalize_expression(&generated.expression, identifiers(dialect));
     }

@@ -123,7 +123,7 @@ pub(super) async fn inspect(conn: &mut MySqlConnection, options: &InspectOptions
             identity: extra.contains("auto_increment").then_some(Identity::AutoIncrement),
             generated,
             collation,
-            on_update: on_update.map(|u| normalize_clock(&u)),
+            on_update,
             ..Column::default()
         });
     }
@@ -332,16 +332,6 @@ pub(super) async fn inspect(conn: &mut MySqlConnection, options: &InspectOptions
 fn is_string_type(data_type: &str) -> bool {
     let t = data_type.to_ascii_lowercase();
     ["char", "text", "enum", "set", "date", "time", "year", "binary", "blob", "json"].iter().any(|k| t.contains(k))
-}
-
-/// `current_timestamp()` and `CURRENT_TIMESTAMP` alike.
-fn normalize_clock(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    match lower.strip_suffix("()") {
-        Some(base) if base.starts_with("current_timestamp") => "current_timestamp".to_owned(),
-        _ if lower.starts_with("current_timestamp") => lower,
-        _ => text.to_owned(),
-    }
 }
 
 /// `REFERENTIAL_CONSTRAINTS` rules; `RESTRICT` is InnoDB's `NO ACTION`.
