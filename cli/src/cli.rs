@@ -8,13 +8,28 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "retort", version)]
 pub struct Args {
-    /// The versions directory [default: from retort.toml or alembic.ini, else
-    /// alembic/versions].
+    /// An Alembic configuration file, as `alembic -c` takes it: an ini
+    /// file, or a pyproject.toml for its [tool.alembic] (both may be given)
+    /// [default: ALEMBIC_CONFIG, else alembic.ini and pyproject.toml here].
+    #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
+    pub config: Vec<PathBuf>,
+    /// The ini section with Alembic's options [default: alembic].
+    #[arg(short = 'n', long = "name", global = true, value_name = "SECTION")]
+    pub name: Option<String>,
+    /// Alembic's `-x key=value`, which only an env.py reads: accepted, and
+    /// ignored with a note.
+    #[arg(short = 'x', global = true, value_name = "KEY=VALUE")]
+    pub x_arguments: Vec<String>,
+    /// The versions directory [default: from -c, retort.toml or
+    /// alembic.ini, else alembic/versions].
     #[arg(long, global = true)]
     pub dir: Option<PathBuf>,
     /// The database (postgres://, mysql://, sqlite://); DATABASE_URL when absent.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// `DATABASE_URL`, when it gave `database_url` (filled after parsing).
+    #[arg(skip)]
+    pub database_url_env: Option<String>,
     /// The SQL dialect of `--sql` output when no database URL is given
     /// (postgresql, mysql, sqlite).
     #[arg(long, global = true)]
@@ -60,6 +75,10 @@ pub enum Command {
         /// Its id, instead of a random one.
         #[arg(long)]
         rev_id: Option<String>,
+        /// The version location to write it in (needed when there are
+        /// several and it starts a new base).
+        #[arg(long, value_name = "DIR")]
+        version_path: Option<PathBuf>,
         /// Write its upgrade and downgrade: what turns the schema the
         /// revisions make into the one wanted (a schema file, or
         /// --from-database), and back.

@@ -84,9 +84,20 @@ fn database_url<'s>(settings: &'s Settings, command: &'static str) -> Result<&'s
 
 /// The migrator over the versions directory, or every problem in it.
 fn load(settings: &Settings) -> Result<Migrator, String> {
-    match Migrator::from_dir(&settings.dir) {
+    let locations = &settings.locations;
+    if locations.dirs.len() > 1 {
+        for missing in locations.dirs.iter().filter(|d| !d.is_dir()) {
+            eprintln!(
+                "warning: the version location {} does not exist; it is skipped, as Alembic skips it",
+                missing.display()
+            );
+        }
+    }
+    match Migrator::from_locations(locations) {
         Ok(m) => {
-            let m = m.with_version_table(&settings.version_table);
+            let options =
+                m.options().clone().expecting_multiple(settings.allow_multiple_heads, settings.allow_multiple_bases);
+            let m = m.with_version_table(&settings.version_table).with_options(options);
             Ok(match &settings.version_table_schema {
                 Some(schema) => m.with_version_table_schema(schema),
                 None => m,
@@ -94,7 +105,11 @@ fn load(settings: &Settings) -> Result<Migrator, String> {
         }
         Err(retort::Error::Load(problems)) => {
             eprintln!("{problems}");
-            Err(format!("the versions directory {} has errors", settings.dir.display()))
+            let dirs: Vec<String> = locations.dirs.iter().map(|d| d.display().to_string()).collect();
+            Err(match dirs.as_slice() {
+                [one] => format!("the versions directory {one} has errors"),
+                several => format!("the version locations {} have errors", several.join(", ")),
+            })
         }
         Err(err) => Err(err.to_string()),
     }
@@ -118,8 +133,18 @@ fn autogenerate_dialect(
 
 /// Writes a new revision into the versions directory (`text`: its whole
 /// text, when generated).
-fn write_revision(settings: &Settings, revision: &NewRevision, text: Option<String>) -> Result<ExitCode, String> {
-    let path = settings.dir.join(revision.file_name());
+fn write_revision(
+    settings: &Settings,
+    graph: &retort_core::RevisionGraph,
+    version_path: Option<&std::path::Path>,
+    revision: &NewRevision,
+    text: Option<String>,
+) -> Result<ExitCode, String> {
+    let folder = settings.locations.folder_for(graph, &revision.down_revisions, version_path)?;
+    if !folder.is_dir() {
+        std::fs::create_dir_all(&folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    }
+    let path = folder.join(revision.file_name());
     if path.exists() {
         return Err(format!("{} already exists", path.display()));
     }
@@ -147,8 +172,26 @@ fn in_flags(err: CliError) -> String {
 /// Runs one command.
 pub async fn run(args: Args) -> Result<ExitCode, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let settings =
-        crate::config::resolve(args.dir.clone(), args.database_url.clone(), args.version_table.clone(), &cwd)?;
+    let flags = crate::config::Flags {
+        dir: args.dir.clone(),
+        database_url: args.database_url.clone(),
+        database_url_env: args.database_url_env.clone(),
+        version_table: args.version_table.clone(),
+    };
+    let config = crate::config::ConfigArgs {
+        config: args.config.clone(),
+        name: args.name.clone(),
+        alembic_config_env: std::env::var_os("ALEMBIC_CONFIG").filter(|v| !v.is_empty()).map(Into::into),
+    };
+    let settings = crate::config::resolve(flags, &config, &cwd)?;
+    for x in &args.x_arguments {
+        eprintln!("note: -x {x} is ignored: -x values feed only an Alembic env.py, which retort does not run");
+    }
+    if matches!(&args.command, Command::Db(retort::cli::Command::Check { .. })) {
+        for note in &settings.notes {
+            eprintln!("note: {note}");
+        }
+    }
     if let Some(url) = &settings.database_url {
         // From retort.toml or alembic.ini: hidden like the flag's.
         retort::hide_password_of(url);
@@ -185,7 +228,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
     let graph = migrator.graph();
     match &args.command {
         Command::Init => Ok(ExitCode::SUCCESS),
-        Command::Revision { message, head, splice, branch_label, depends_on, rev_id, autogenerate } => {
+        Command::Revision { message, head, splice, branch_label, depends_on, rev_id, version_path, autogenerate } => {
             let request = RevisionRequest {
                 message,
                 head,
@@ -196,7 +239,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
             };
             let revision = graph.new_revision(&request, SystemTime::now()).map_err(|e| e.to_string())?;
             if !autogenerate.autogenerate {
-                return write_revision(&settings, &revision, None);
+                return write_revision(&settings, graph, version_path.as_deref(), &revision, None);
             }
             let dialects: Vec<Dialect> = if autogenerate.dialects.is_empty() {
                 vec![autogenerate_dialect(&args, &settings, autogenerate)?]
@@ -238,13 +281,13 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 }
                 _ => revision.text_with_sections(&sections, transactional),
             };
-            write_revision(&settings, &revision, Some(text))
+            write_revision(&settings, graph, version_path.as_deref(), &revision, Some(text))
         }
         Command::Merge { revisions, message, branch_label, rev_id } => {
             let revision = graph
                 .merge_revision(revisions, message, branch_label, rev_id.as_deref(), SystemTime::now())
                 .map_err(|e| e.to_string())?;
-            write_revision(&settings, &revision, None)
+            write_revision(&settings, graph, None, &revision, None)
         }
         Command::Db(command) => {
             let dialect = match &args.dialect {

@@ -13,7 +13,7 @@ mod config;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
     // Every password the process was given is hidden from all its output,
@@ -24,7 +24,18 @@ fn main() -> ExitCode {
     if let Some(url) = std::env::var_os("DATABASE_URL") {
         retort::hide_password_of(&url.to_string_lossy());
     }
-    let args = match cli::Args::try_parse() {
+    let parsed = cli::Args::command().try_get_matches().and_then(|matches| {
+        // A URL from DATABASE_URL yields to one in a configuration named
+        // with -c; one given as a flag does not.
+        let from_env = matches.value_source("database_url") == Some(clap::parser::ValueSource::EnvVariable);
+        cli::Args::from_arg_matches(&matches).map(|mut args| {
+            if from_env {
+                args.database_url_env = args.database_url.take();
+            }
+            args
+        })
+    });
+    let args = match parsed {
         Ok(args) => args,
         Err(err) => {
             let text = retort::redact(&err.render().to_string());

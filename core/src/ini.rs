@@ -151,28 +151,12 @@ impl Ini {
         if depth > MAX_DEPTH {
             return Err(IniError::TooDeep { section: section.to_owned(), option: option.to_owned() });
         }
-        let mut out = String::with_capacity(value.len());
-        let mut rest = value;
-        while let Some(at) = rest.find('%') {
-            out.push_str(&rest[..at]);
-            rest = &rest[at..];
-            if let Some(after) = rest.strip_prefix("%%") {
-                out.push('%');
-                rest = after;
-                continue;
-            }
-            // `%(name)s`: a name without `)`, then `)s` at once.
-            let reference = rest.strip_prefix("%(").and_then(|r| {
-                let end = r.find(')').filter(|&end| end > 0)?;
-                Some((&r[..end], r[end + 1..].strip_prefix('s')?))
-            });
-            let Some((name, after)) = reference else {
-                return Err(IniError::Syntax {
-                    section: section.to_owned(),
-                    option: option.to_owned(),
-                    found: rest.to_owned(),
-                });
-            };
+        let syntax = |found: &str| IniError::Syntax {
+            section: section.to_owned(),
+            option: option.to_owned(),
+            found: found.to_owned(),
+        };
+        percent_format(value, syntax, |name| {
             let name = name.to_lowercase();
             let Some(target) = self.raw(section, &name) else {
                 return Err(IniError::MissingReference {
@@ -182,15 +166,43 @@ impl Ini {
                 });
             };
             if target.contains('%') {
-                out.push_str(&self.interpolate(section, option, target, depth + 1)?);
+                self.interpolate(section, option, target, depth + 1)
             } else {
-                out.push_str(target);
+                Ok(target.to_owned())
             }
-            rest = after;
-        }
-        out.push_str(rest);
-        Ok(out)
+        })
     }
+}
+
+/// Python's `%` formatting by name, as `configparser` and Alembic's TOML
+/// reading use it: `%%` is `%`, `%(name)s` is what `lookup` gives for
+/// `name`, and any other `%` is `bad(the rest of the value from it)`.
+pub(crate) fn percent_format<E>(
+    value: &str,
+    bad: impl Fn(&str) -> E,
+    mut lookup: impl FnMut(&str) -> Result<String, E>,
+) -> Result<String, E> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("%%") {
+            out.push('%');
+            rest = after;
+            continue;
+        }
+        // `%(name)s`: a name without `)`, then `)s` at once.
+        let reference = rest.strip_prefix("%(").and_then(|r| {
+            let end = r.find(')').filter(|&end| end > 0)?;
+            Some((&r[..end], r[end + 1..].strip_prefix('s')?))
+        });
+        let Some((name, after)) = reference else { return Err(bad(rest)) };
+        out.push_str(&lookup(name)?);
+        rest = after;
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// The state of `configparser`'s line loop.

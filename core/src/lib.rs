@@ -17,6 +17,8 @@
 //! assert_eq!(plan.heads_after(), ["1975ea83b712"]);
 //! ```
 
+#[cfg(feature = "config")]
+pub mod alembic_config;
 pub mod checksum;
 pub mod clock;
 pub mod diagnostic;
@@ -46,7 +48,7 @@ pub use graph::{
     NotRunnable, OfflineRange, Plan, PreparedStep, RevisionGraph, RevisionRange, Step, StepKind, VersionChange,
     net_changes,
 };
-pub use loader::{load_dir, parse_revision_file};
-pub use parse::{HEADER_KEYS, parse_python_revision, parse_sql_revision};
+pub use loader::{VersionLocations, load_dir, load_locations, parse_revision_file};
+pub use parse::{HEADER_KEYS, KnownNames, parse_python_revision, parse_python_revision_with, parse_sql_revision};
 pub use revision::{Dialect, Direction, Revision, Section, SourceKind};
 pub use split::{BLOCK_BEGIN, BLOCK_END, NUL_MESSAGE, SplitError, Statement, find_nul, split_statements};

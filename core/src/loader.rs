@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::graph::RevisionGraph;
-use crate::parse::{parse_python_revision, parse_sql_revision};
+use crate::parse::{KnownNames, parse_python_revision_with, parse_sql_revision};
 use crate::revision::Revision;
 
 /// What kind of file a versions directory entry is.
@@ -48,17 +48,173 @@ pub fn classify(file_name: &str) -> Option<FileKind> {
 /// diagnostics. Returns `None` without problems for files that are not
 /// revisions.
 pub fn parse_revision_file(path: &Path, text: &str) -> (Option<Revision>, Vec<Diagnostic>) {
+    parse_revision_file_with(path, text, &KnownNames::new())
+}
+
+/// [`parse_revision_file`], with the values of names `.py` headers import
+/// (`cli.EXPAND_BRANCH`).
+pub fn parse_revision_file_with(path: &Path, text: &str, known: &KnownNames) -> (Option<Revision>, Vec<Diagnostic>) {
     let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     match classify(&name) {
         Some(FileKind::Sql) => parse_sql_revision(path, text),
-        Some(FileKind::Python) => parse_python_revision(path, text),
+        Some(FileKind::Python) => parse_python_revision_with(path, text, known),
         None => (None, Vec::new()),
     }
+}
+
+/// Where a project's revision files are: one folder or several (Alembic's
+/// `version_locations`), with their subfolders when `recursive`, and the
+/// values of names their `.py` headers import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VersionLocations {
+    /// The folders, in the order they are read.
+    pub dirs: Vec<PathBuf>,
+    /// Alembic's `recursive_version_locations`: subfolders are read too.
+    pub recursive: bool,
+    /// Values for names `.py` headers import rather than bind
+    /// (`branch_labels = (cli.EXPAND_BRANCH,)`).
+    pub known_names: KnownNames,
+}
+
+impl VersionLocations {
+    /// One folder, not recursive.
+    pub fn dir(dir: impl Into<PathBuf>) -> VersionLocations {
+        VersionLocations { dirs: vec![dir.into()], ..VersionLocations::default() }
+    }
+
+    /// Several folders, read in order.
+    pub fn dirs(dirs: impl IntoIterator<Item = PathBuf>) -> VersionLocations {
+        VersionLocations { dirs: dirs.into_iter().collect(), ..VersionLocations::default() }
+    }
+
+    /// Reads subfolders too.
+    pub fn recursive(mut self, recursive: bool) -> VersionLocations {
+        self.recursive = recursive;
+        self
+    }
+
+    /// Gives the values of imported names.
+    pub fn with_known_names(mut self, known: KnownNames) -> VersionLocations {
+        self.known_names = known;
+        self
+    }
+
+    /// The revision files of every folder, as Alembic walks them: folder
+    /// by folder in order, each one's files by name, then its subfolders
+    /// by name when recursive (files in `__pycache__` are not revisions).
+    /// A file reached twice (a folder listed twice, or inside another
+    /// listed one) is read once. A folder that does not exist is an
+    /// error when it is the only one; among several it is skipped, as
+    /// Alembic skips it, and named in the returned notes.
+    pub fn revision_files(&self) -> Result<(Vec<PathBuf>, Vec<String>), Diagnostic> {
+        let mut files = Vec::new();
+        let mut notes = Vec::new();
+        let mut missing = Vec::new();
+        for dir in &self.dirs {
+            if self.dirs.len() > 1 && !dir.is_dir() {
+                missing.push(dir);
+                notes.push(format!("the version location '{}' does not exist; it is skipped", dir.display()));
+                continue;
+            }
+            walk(dir, self.recursive, &mut files)?;
+        }
+        if !self.dirs.is_empty() && missing.len() == self.dirs.len() {
+            return Err(Diagnostic::error(format!(
+                "none of the version locations exists: {}",
+                missing.iter().map(|d| format!("'{}'", d.display())).collect::<Vec<_>>().join(", ")
+            ))
+            .help("relative paths in alembic.ini are relative to the current directory, as Alembic reads them; write %(here)s/… for a folder beside the file"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+        Ok((files, notes))
+    }
+}
+
+impl VersionLocations {
+    /// The folder a new revision goes in, by Alembic's rule: the one asked
+    /// for (`--version-path`), which must be a location (or, when
+    /// recursive, inside one); else the only location; else the folder of
+    /// the file of the first revision it is based on (`based_on`: its
+    /// `Revises`, in order).
+    pub fn folder_for(
+        &self,
+        graph: &RevisionGraph,
+        based_on: &[String],
+        asked: Option<&Path>,
+    ) -> Result<PathBuf, String> {
+        if let Some(asked) = asked {
+            // Compared as Alembic compares them: made absolute against the
+            // current directory, links not resolved.
+            let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+            let wanted = absolute(asked);
+            let inside = |location: &PathBuf| {
+                let location = absolute(location);
+                wanted == location || (self.recursive && wanted.starts_with(&location))
+            };
+            return match self.dirs.iter().any(inside) {
+                true => Ok(asked.to_path_buf()),
+                false => Err(format!(
+                    "Path {} is not represented in current version locations ({})",
+                    asked.display(),
+                    self.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+                )),
+            };
+        }
+        if let [only] = self.dirs.as_slice() {
+            return Ok(only.clone());
+        }
+        based_on
+            .iter()
+            .find_map(|id| graph.get(id).and_then(|r| r.path.parent()).map(Path::to_path_buf))
+            .ok_or_else(|| "Multiple version locations present, please specify --version-path".to_owned())
+    }
+}
+
+/// Adds the revision files of `dir` (and its subfolders when `recursive`)
+/// to `files`.
+fn walk(dir: &Path, recursive: bool, files: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
+    let in_cache = dir.file_name().is_some_and(|n| n.to_string_lossy().ends_with("__pycache__"));
+    let mut subdirs = Vec::new();
+    let mut here = Vec::new();
+    for path in revision_files_and_dirs(dir)? {
+        match path {
+            Entry::Dir(sub) => subdirs.push(sub),
+            Entry::File(file) if !in_cache => here.push(file),
+            Entry::File(_) => {}
+        }
+    }
+    files.extend(here);
+    if recursive {
+        for sub in subdirs {
+            walk(&sub, true, files)?;
+        }
+    }
+    Ok(())
+}
+
+/// A folder's entry: a subfolder or a revision file.
+enum Entry {
+    Dir(PathBuf),
+    File(PathBuf),
 }
 
 /// The revision files of a directory, sorted by name (Alembic's load
 /// order), not yet read.
 pub fn revision_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+    Ok(revision_files_and_dirs(dir)?
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Entry::File(file) => Some(file),
+            Entry::Dir(_) => None,
+        })
+        .collect())
+}
+
+/// The revision files and the subfolders of a directory, each sorted by
+/// name.
+fn revision_files_and_dirs(dir: &Path) -> Result<Vec<Entry>, Diagnostic> {
     let entries = std::fs::read_dir(dir).map_err(|err| {
         let message = if err.kind() == std::io::ErrorKind::NotFound {
             format!("the versions directory '{}' does not exist", dir.display())
@@ -67,17 +223,21 @@ pub fn revision_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
         };
         Diagnostic::error(message).help("create it with `retort init`, or point --dir (or the attribute's path) at the directory holding the revision files")
     })?;
-    let mut files = Vec::new();
+    let mut found = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|err| Diagnostic::error(format!("cannot list '{}': {err}", dir.display())))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if classify(name).is_some() && entry.file_type().map(|t| !t.is_dir()).unwrap_or(false) {
-            files.push(entry.path());
+        // As Alembic's walk: symbolic links to folders are not followed.
+        let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        if is_dir {
+            found.push((name.to_owned(), Entry::Dir(entry.path())));
+        } else if classify(name).is_some() {
+            found.push((name.to_owned(), Entry::File(entry.path())));
         }
     }
-    files.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
-    Ok(files)
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(found.into_iter().map(|(_, entry)| entry).collect())
 }
 
 /// One revision file of a versions directory, as it was read.
@@ -106,6 +266,9 @@ pub struct LoadedDir {
     /// The validated graph, or every problem in the files and the graph,
     /// sorted by file and line.
     pub graph: Result<RevisionGraph, Diagnostics>,
+    /// What was noticed on the way that is not a problem (a version
+    /// location that does not exist, among several).
+    pub notes: Vec<String>,
 }
 
 impl LoadedDir {
@@ -114,12 +277,18 @@ impl LoadedDir {
     /// explain (links to an id its name holds); every other problem is
     /// reported with it.
     pub fn read(dir: &Path) -> LoadedDir {
-        let paths = match revision_files(dir) {
-            Ok(paths) => paths,
+        LoadedDir::read_locations(&VersionLocations::dir(dir))
+    }
+
+    /// Reads, parses and validates the revision files of every version
+    /// location, as one graph.
+    pub fn read_locations(locations: &VersionLocations) -> LoadedDir {
+        let (paths, notes) = match locations.revision_files() {
+            Ok(found) => found,
             Err(problem) => {
                 let mut problems = Diagnostics::new();
                 problems.push(problem);
-                return LoadedDir { files: Vec::new(), graph: Err(problems) };
+                return LoadedDir { files: Vec::new(), graph: Err(problems), notes: Vec::new() };
             }
         };
         let mut problems = Diagnostics::new();
@@ -147,7 +316,7 @@ impl LoadedDir {
             };
             let mut parsed = false;
             if let Some(text) = &text {
-                let (revision, found) = parse_revision_file(&path, text);
+                let (revision, found) = parse_revision_file_with(&path, text, &locations.known_names);
                 problems.extend(found);
                 if let Some(revision) = revision {
                     revisions.push(revision);
@@ -165,7 +334,7 @@ impl LoadedDir {
                 Err(problems)
             }
         };
-        let mut loaded = LoadedDir { files, graph };
+        let mut loaded = LoadedDir { files, graph, notes };
         loaded.add_sources();
         loaded
     }
@@ -207,4 +376,9 @@ pub fn empty_directory(dir: &Path) -> Diagnostic {
 /// ```
 pub fn load_dir(dir: &Path) -> Result<RevisionGraph, Diagnostics> {
     LoadedDir::read(dir).graph
+}
+
+/// [`load_dir`] over several version locations.
+pub fn load_locations(locations: &VersionLocations) -> Result<RevisionGraph, Diagnostics> {
+    LoadedDir::read_locations(locations).graph
 }

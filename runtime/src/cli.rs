@@ -447,10 +447,16 @@ impl<'c> Verb<'_, 'c> {
         scratch: &ScratchArgs,
     ) -> Outcome {
         let (migrator, graph) = (self.migrator, self.migrator.graph());
-        for warning in graph.warnings() {
+        let options = migrator.options();
+        let expected = |w: &&retort_core::Diagnostic| {
+            (options.expect_multiple_heads && graph.multiple_heads().as_ref() == Some(*w))
+                || (options.expect_multiple_bases && graph.multiple_bases().as_ref() == Some(*w))
+        };
+        let warnings: Vec<_> = graph.warnings().iter().filter(|w| !expected(w)).collect();
+        for warning in &warnings {
             eprintln!("{warning:#}\n");
         }
-        let mut attention = !graph.warnings().is_empty();
+        let mut attention = !warnings.is_empty();
         if graph.is_empty() {
             // The macro's error, as a warning: nothing to run is not wrong.
             let dir = migrator.dir().unwrap_or(std::path::Path::new("."));

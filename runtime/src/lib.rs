@@ -82,7 +82,7 @@ pub use retort_macros::migrations;
 /// migrator's graph and revisions, the errors a run can return.
 pub use retort_core::{
     Diagnostic, Diagnostics, Dialect, Direction, NotRunnable, Revision, RevisionError, RevisionGraph, Section,
-    Severity, SourceKind,
+    Severity, SourceKind, VersionLocations,
 };
 
 pub use connect::wait_for_database;

@@ -36,6 +36,12 @@ pub struct Options {
     /// MySQL: what to do with a revision an earlier run left half done
     /// (by default, stop and say what ran).
     pub on_unfinished: OnUnfinished,
+    /// Several heads are the project's design (branches kept apart on
+    /// purpose): `check` does not report them.
+    pub expect_multiple_heads: bool,
+    /// Several bases are the project's design: `check` does not report
+    /// them.
+    pub expect_multiple_bases: bool,
 }
 
 /// What a MySQL run does with a revision an earlier run left half done
@@ -62,11 +68,21 @@ impl Default for Options {
             allow_database_ahead: false,
             lock_timeout: Duration::from_secs(600),
             on_unfinished: OnUnfinished::Stop,
+            expect_multiple_heads: false,
+            expect_multiple_bases: false,
         }
     }
 }
 
 impl Options {
+    /// Sets [`Options::expect_multiple_heads`] and
+    /// [`Options::expect_multiple_bases`].
+    pub fn expecting_multiple(mut self, heads: bool, bases: bool) -> Self {
+        self.expect_multiple_heads = heads;
+        self.expect_multiple_bases = bases;
+        self
+    }
+
     /// Sets [`Options::transaction_per_revision`].
     pub fn with_transaction_per_revision(mut self, yes: bool) -> Self {
         self.transaction_per_revision = yes;
@@ -196,6 +212,20 @@ impl Migrator {
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Migrator, Error> {
         let graph = retort_core::load_dir(dir.as_ref()).map_err(Error::Load)?;
         Ok(Migrator { dir: Some(dir.as_ref().to_owned()), ..Migrator::new(graph) })
+    }
+
+    /// Reads and validates the revisions of several folders as one graph
+    /// (Alembic's `version_locations`, `recursive_version_locations`).
+    ///
+    /// ```no_run
+    /// use retort::VersionLocations;
+    /// let locations = VersionLocations::dirs(["db/versions".into(), "db/expand".into()]).recursive(true);
+    /// let migrator = retort::Migrator::from_locations(&locations)?;
+    /// # Ok::<(), retort::Error>(())
+    /// ```
+    pub fn from_locations(locations: &crate::VersionLocations) -> Result<Migrator, Error> {
+        let graph = retort_core::load_locations(locations).map_err(Error::Load)?;
+        Ok(Migrator { dir: locations.dirs.first().cloned(), ..Migrator::new(graph) })
     }
 
     /// Uses the version table `name` (Alembic's `version_table`).

@@ -256,12 +256,7 @@ fn cycle_members<'a>(
 /// macro to act on.
 pub(super) fn check_heads_and_bases(graph: &RevisionGraph, problems: &mut Diagnostics) {
     problems.extend(graph.multiple_heads());
-    if graph.bases.len() > 1 {
-        problems.push(
-            Diagnostic::warning(format!("several base revisions (without Revises): {}", graph.bases().join(", ")))
-                .help("a second base starts an independent branch; if that was not meant, set its Revises"),
-        );
-    }
+    problems.extend(graph.multiple_bases());
 }
 
 /// A revision should not list as a parent (in `Revises` or `Depends On`)
@@ -306,8 +301,17 @@ impl RevisionGraph {
     pub fn multiple_heads(&self) -> Option<Diagnostic> {
         (self.heads.len() > 1).then(|| {
             Diagnostic::warning(format!("Multiple head revisions are present: {}", self.heads().join(", "))).help(
-                "merge them with `retort merge -m \"merge heads\" heads`, or allow several heads deliberately (`allow_multiple_heads` in the `#[retort::migrations]` attribute)",
+                "merge them with `retort merge -m \"merge heads\" heads`, or allow several heads deliberately (`allow_multiple_heads` in the `#[retort::migrations]` attribute, or `allow_multiple_heads = true` in retort.toml for `check`)",
             )
+        })
+    }
+
+    /// The warning for a graph with several bases, as `check` prints it;
+    /// `None` with one base.
+    pub fn multiple_bases(&self) -> Option<Diagnostic> {
+        (self.bases.len() > 1).then(|| {
+            Diagnostic::warning(format!("several base revisions (without Revises): {}", self.bases().join(", ")))
+                .help("a second base starts an independent branch; if that was not meant, set its Revises (or `allow_multiple_bases = true` in retort.toml when it is meant)")
         })
     }
 }

@@ -6,7 +6,7 @@ mod sql;
 
 use std::path::Path;
 
-pub use python::parse_python_revision;
+pub use python::{KnownNames, parse_python_revision, parse_python_revision_with};
 pub use sql::{HEADER_KEYS, parse_sql_revision};
 
 use crate::diagnostic::Diagnostic;

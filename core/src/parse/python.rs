@@ -158,35 +158,77 @@ fn read_string(chars: &[char], i: &mut usize, line: &mut u32, raw: bool) -> Resu
     Err(LexError(start_line))
 }
 
-/// The value of a header assignment: `None`, a string, or a tuple, list or
-/// set of strings.
-fn literal_value(tokens: &[Token]) -> Option<Vec<String>> {
-    match tokens {
-        [Token { tok: Tok::Name(name), .. }] if name == "None" => Some(Vec::new()),
-        [Token { tok: Tok::Str(_), .. }, ..] if tokens.iter().all(|t| matches!(t.tok, Tok::Str(_))) => {
-            // Adjacent literals concatenate, as in Python.
-            Some(vec![tokens.iter().map(|t| if let Tok::Str(s) = &t.tok { s.as_str() } else { "" }).collect()])
+/// Values known for names a revision module imports (`cli.EXPAND_BRANCH`
+/// → `expand`), given by the project because retort does not run Python.
+pub type KnownNames = std::collections::BTreeMap<String, String>;
+
+/// Why a header value could not be read.
+enum Unreadable {
+    /// Not a literal, a name or a tuple or list of them.
+    Computed,
+    /// A (dotted) name bound neither to a literal in the module nor in the
+    /// project's known names.
+    UnknownName(String),
+}
+
+/// One item of a header value: a string literal (adjacent literals
+/// concatenate, as in Python) or a dotted name, looked up in the module's
+/// earlier bindings and then in the known names.
+fn item_value(tokens: &[Token], bound: &Bindings, known: &KnownNames) -> Result<Vec<String>, Unreadable> {
+    if !tokens.is_empty() && tokens.iter().all(|t| matches!(t.tok, Tok::Str(_))) {
+        return Ok(vec![tokens.iter().map(|t| if let Tok::Str(s) = &t.tok { s.as_str() } else { "" }).collect()]);
+    }
+    let name = dotted_name(tokens).ok_or(Unreadable::Computed)?;
+    if let Some(value) = bound.get(&name) {
+        return Ok(value.clone());
+    }
+    match known.get(&name) {
+        Some(value) => Ok(vec![value.clone()]),
+        None => Err(Unreadable::UnknownName(name)),
+    }
+}
+
+/// `a.b.c` written as name, `.`, name…; `None` for anything else.
+fn dotted_name(tokens: &[Token]) -> Option<String> {
+    let mut name = String::new();
+    for (index, token) in tokens.iter().enumerate() {
+        match (&token.tok, index % 2) {
+            (Tok::Name(part), 0) => name.push_str(part),
+            (Tok::Punct('.'), 1) => name.push('.'),
+            _ => return None,
         }
+    }
+    (!name.is_empty() && !name.ends_with('.')).then_some(name)
+}
+
+/// The value of a header assignment: `None`, a string, a name bound to
+/// one, or a tuple, list or set of those.
+fn literal_value(tokens: &[Token], bound: &Bindings, known: &KnownNames) -> Result<Vec<String>, Unreadable> {
+    match tokens {
+        [Token { tok: Tok::Name(name), .. }] if name == "None" => Ok(Vec::new()),
         [Token { tok: Tok::Punct(open), .. }, inner @ .., Token { tok: Tok::Punct(close), .. }]
             if matches!((open, close), ('(', ')') | ('[', ']') | ('{', '}')) =>
         {
+            let parts: Vec<&[Token]> = inner.split(|t| t.tok == Tok::Punct(',')).collect();
             let mut items = Vec::new();
-            let mut expect_item = true;
-            for token in inner {
-                match (&token.tok, expect_item) {
-                    (Tok::Str(s), true) => {
-                        items.push(s.clone());
-                        expect_item = false;
-                    }
-                    (Tok::Punct(','), false) => expect_item = true,
-                    _ => return None,
+            for (index, item) in parts.iter().enumerate() {
+                match item.is_empty() {
+                    // Only a trailing comma may leave an item empty.
+                    true if index + 1 == parts.len() && index > 0 => {}
+                    true if parts.len() == 1 => {}
+                    true => return Err(Unreadable::Computed),
+                    false => items.extend(item_value(item, bound, known)?),
                 }
             }
-            Some(items)
+            Ok(items)
         }
-        _ => None,
+        _ => item_value(tokens, bound, known),
     }
 }
+
+/// The module-level names bound to literal values so far (a later
+/// assignment replaces an earlier one, as in Python).
+type Bindings = std::collections::HashMap<String, Vec<String>>;
 
 /// Splits `name: annotation = value` into the value tokens, or `None` when
 /// the logical line is not such an assignment.
@@ -244,6 +286,12 @@ impl HeaderValues {
 /// create date its `Create Date:` line. Returns `None` without problems for
 /// files Alembic itself skips (`__init__.py`).
 pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Diagnostic>) {
+    parse_python_revision_with(path, text, &KnownNames::new())
+}
+
+/// [`parse_python_revision`], with values for names the module imports
+/// (`cli.EXPAND_BRANCH`), which the project gives in `retort.toml`.
+pub fn parse_python_revision_with(path: &Path, text: &str, known: &KnownNames) -> (Option<Revision>, Vec<Diagnostic>) {
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if file_name.starts_with("__init__") {
         return (None, Vec::new());
@@ -263,23 +311,26 @@ pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<
     };
 
     let mut values = HeaderValues::default();
+    let mut bound = Bindings::new();
     for logical in lines.iter().filter(|l| l.top_level) {
         let Some(Token { tok: Tok::Name(name), line }) = logical.tokens.first() else {
-            continue;
-        };
-        let Some(slot) = values.slot(name) else {
             continue;
         };
         let Some(value) = assignment_value(&logical.tokens) else {
             continue;
         };
-        match literal_value(value) {
-            Some(items) => *slot = Some((items, *line)),
-            None => problems.push(report(
-                Diagnostic::error(format!("cannot read the value of `{name}`"))
-                    .at(path, *line)
-                    .help("retort reads literal values only: a string, None, or a tuple or list of strings"),
-            )),
+        let read = literal_value(value, &bound, known);
+        if let Ok(items) = &read {
+            bound.insert(name.clone(), items.clone());
+        } else {
+            bound.remove(name);
+        }
+        let Some(slot) = values.slot(name) else {
+            continue;
+        };
+        match read {
+            Ok(items) => *slot = Some((items, *line)),
+            Err(why) => problems.push(report(unreadable_header(path, *line, name, why))),
         }
     }
 
@@ -351,6 +402,22 @@ pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<
         kind: SourceKind::Python,
     };
     (Some(revision), problems)
+}
+
+/// The diagnostic for a header variable whose value retort cannot read.
+fn unreadable_header(path: &Path, line: u32, variable: &str, why: Unreadable) -> Diagnostic {
+    match why {
+        Unreadable::Computed => Diagnostic::error(format!("cannot read the value of `{variable}`"))
+            .at(path, line)
+            .help("retort reads literal values only: a string, None, a name bound to a string in this file, or a tuple or list of those"),
+        Unreadable::UnknownName(name) => Diagnostic::error(format!(
+            "cannot read the value of `{variable}`: `{name}` is not bound to a literal in this file"
+        ))
+        .at(path, line)
+        .help(format!(
+            "write the value itself (`{variable} = (\"…\",)`), or give it in retort.toml: `[python_names]` then `\"{name}\" = \"…\"`"
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -479,5 +546,34 @@ depends_on: Union[str, Sequence[str], None] = {'0009'}
     fn comparisons_are_not_assignments() {
         let rev = parse("x.py", "revision = 'a1b2'\nif revision == 'x':\n    pass\ndown_revision = None\n").0.unwrap();
         assert_eq!(rev.id, "a1b2");
+    }
+
+    #[test]
+    fn names_bound_in_the_file_or_given_by_the_project_are_read() {
+        let text = "from neutron.db.migration import cli\nBRANCH = 'expand'\nrevision = 'a1b2'\ndown_revision = None\nbranch_labels = (BRANCH,)\ndepends_on = (cli.CONTRACT_HEAD, 'c3d4')\n";
+        let (_, problems) = parse("x.py", text);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, Some(6));
+        assert!(
+            problems[0].message.contains("`cli.CONTRACT_HEAD` is not bound to a literal"),
+            "{}",
+            problems[0].message
+        );
+        assert!(problems[0].help.as_deref().unwrap_or("").contains("[python_names]"));
+        let known = KnownNames::from([("cli.CONTRACT_HEAD".to_owned(), "e5f6".to_owned())]);
+        let (rev, problems) = parse_python_revision_with(Path::new("x.py"), text, &known);
+        assert!(problems.is_empty(), "{problems:?}");
+        let rev = rev.unwrap();
+        assert_eq!(rev.branch_labels, ["expand"]);
+        assert_eq!(rev.depends_on, ["e5f6", "c3d4"]);
+    }
+
+    #[test]
+    fn a_name_rebound_to_something_computed_is_not_used() {
+        let text = "B = 'x'\nB = compute()\nrevision = 'a1b2'\nbranch_labels = B\n";
+        let (_, problems) = parse("x.py", text);
+        assert!(problems[0].message.contains("`B` is not bound"), "{problems:?}");
+        let (_, problems) = parse("x.py", "revision = 'a1b2'\nbranch_labels = ('a',,'b')\n");
+        assert!(problems[0].message.contains("cannot read the value of `branch_labels`"));
     }
 }
