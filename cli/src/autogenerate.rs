@@ -58,23 +58,35 @@ pub fn lint_notes(upgrade: &str, dialect: Dialect, transactional: bool) -> Strin
     notes
 }
 
-/// A scratch database for `dialect`: on `--scratch-url`'s server, in
-/// memory for SQLite, else beside the database the settings name.
-async fn scratch(settings: &Settings, asked: &Autogenerate, dialect: Dialect) -> Result<ScratchDatabase, String> {
-    let given = asked.scratch_url.iter().find(|url| dialect_of(url).ok() == Some(dialect));
+/// A scratch database for `dialect`: on a `--scratch-url` server of that
+/// engine, in memory for SQLite, else beside the database the settings
+/// name (or `fallback`); `command` names what needs it in the error.
+pub(crate) async fn scratch_for(
+    settings: &Settings,
+    scratch_urls: &[String],
+    fallback: Option<&str>,
+    dialect: Dialect,
+    command: &str,
+) -> Result<ScratchDatabase, String> {
+    let given = scratch_urls.iter().find(|url| dialect_of(url).ok() == Some(dialect));
     let server = match (given, dialect) {
         (Some(url), _) => url.clone(),
         (None, Dialect::Sqlite) => "sqlite::memory:".to_owned(),
         (None, _) => settings
             .database_url
-            .clone()
-            .or_else(|| asked.from_database.clone())
+            .as_deref()
+            .or(fallback)
             .filter(|url| dialect_of(url).ok() == Some(dialect))
+            .map(str::to_owned)
             .ok_or_else(|| {
-                format!("--autogenerate builds schemas in scratch {dialect} databases: give --scratch-url, a server where they may be created")
+                format!("{command} builds schemas in scratch {dialect} databases: give --scratch-url, a server where they may be created")
             })?,
     };
     ScratchDatabase::on_server(&server).await.map_err(|e| e.to_string())
+}
+
+async fn scratch(settings: &Settings, asked: &Autogenerate, dialect: Dialect) -> Result<ScratchDatabase, String> {
+    scratch_for(settings, &asked.scratch_url, asked.from_database.as_deref(), dialect, "--autogenerate").await
 }
 
 /// Where the two schemas come from: the revisions, the settings and the

@@ -100,10 +100,38 @@ pub enum Command {
         #[arg(long)]
         rev_id: Option<String>,
     },
+    /// Write a baseline: the schema (and reference rows) at a revision,
+    /// from which an empty database starts instead of running every
+    /// revision up to it.
+    Baseline(BaselineArgs),
     /// Alembic's other verbs (upgrade, downgrade, stamp, current, history,
     /// heads, branches, show, check, ensure-version).
     #[command(flatten)]
     Db(retort::cli::Command),
+}
+
+/// `baseline REV`: where the schema comes from and what it holds.
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// The revision whose schema it holds (an id or prefix).
+    pub revision: String,
+    /// Take the schema (and rows) from this database, which must be at the
+    /// revision [default: build it from the revisions in a scratch
+    /// database].
+    #[arg(long, value_name = "URL")]
+    pub from_database: Option<String>,
+    /// Tables whose rows it copies: reference data that data migrations
+    /// inserted (`--data roles,settings`).
+    #[arg(long, value_name = "TABLES", value_delimiter = ',')]
+    pub data: Vec<String>,
+    /// Write one section per engine (`--dialects postgresql,sqlite`), each
+    /// built in a scratch database of its own engine.
+    #[arg(long, value_name = "DIALECTS", value_delimiter = ',')]
+    pub dialects: Vec<String>,
+    /// A server where scratch databases may be created and dropped, one per
+    /// engine [default: the database's server; SQLite in memory].
+    #[arg(long, value_name = "URL")]
+    pub scratch_url: Vec<String>,
 }
 
 /// `revision --autogenerate` and its sources.

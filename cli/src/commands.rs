@@ -289,6 +289,10 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 .map_err(|e| e.to_string())?;
             write_revision(&settings, graph, None, &revision, None)
         }
+        Command::Baseline(asked) => {
+            let dialects = crate::baseline::dialects(asked, args.dialect.as_deref(), &settings)?;
+            crate::baseline::run(&migrator, &settings, asked, &dialects, args.wait_for_database).await
+        }
         Command::Db(command) => {
             let dialect = match &args.dialect {
                 Some(name) => Some(name.parse::<Dialect>().map_err(|e| e.to_string())?),

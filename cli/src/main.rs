@@ -7,6 +7,7 @@
 //! 255 failure.
 
 mod autogenerate;
+mod baseline;
 mod cli;
 mod commands;
 mod config;

@@ -75,7 +75,11 @@ pub fn encode(rev: &Revision, path: &Path) -> String {
     field(&mut out);
     out.push(if rev.transactional { '1' } else { '0' });
     field(&mut out);
-    out.push(if rev.kind == SourceKind::Sql { 's' } else { 'p' });
+    out.push(match rev.kind {
+        SourceKind::Sql => 's',
+        SourceKind::Python => 'p',
+        SourceKind::Baseline => 'b',
+    });
     field(&mut out);
     push_clean(&mut out, &path.to_string_lossy());
     field(&mut out);
@@ -213,7 +217,11 @@ pub fn decode(meta: &str, text: &str) -> Option<Revision> {
         path: PathBuf::from(path),
         lines: HeaderLines { id: id_line, revises, branch_labels, depends_on },
         checksum: sum,
-        kind: if kind == "s" { SourceKind::Sql } else { SourceKind::Python },
+        kind: match kind {
+            "s" => SourceKind::Sql,
+            "b" => SourceKind::Baseline,
+            _ => SourceKind::Python,
+        },
     })
 }
 

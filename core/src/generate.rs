@@ -117,6 +117,39 @@ impl NewRevision {
     }
 }
 
+/// A baseline file of revision `of` (see
+/// [`SourceKind::Baseline`](crate::SourceKind::Baseline)): its name,
+/// `<id>_baseline.sql`, and its text, one upgrade section per dialect.
+///
+/// ```
+/// use retort_core::{Dialect, Revision};
+/// let of = Revision::new("2d970929c35a", None::<&str>);
+/// let (name, text) = retort_core::generate::baseline_file(&of, &[(Dialect::Sqlite, "CREATE TABLE t (id integer);".into())], "2026-12-07 23:00:00.000000");
+/// assert_eq!(name, "2d970929c35a_baseline.sql");
+/// assert!(text.contains("-- Baseline Of: 2d970929c35a\n"));
+/// assert!(text.ends_with("-- upgrade: sqlite\nCREATE TABLE t (id integer);\n"));
+/// ```
+pub fn baseline_file(
+    of: &crate::Revision,
+    sections: &[(crate::Dialect, String)],
+    create_date: &str,
+) -> (String, String) {
+    let message = of.message.lines().next().unwrap_or("").trim();
+    let about = if message.is_empty() { String::new() } else { format!(" ({message})") };
+    let mut text = format!(
+        "-- Baseline: the schema at {id}{about}\n--\n-- Baseline Of: {id}\n-- Create Date: {create_date}\n--\n\
+         -- An empty database upgraded to {id} or past it starts here instead of\n\
+         -- running every revision up to it, and its version table gets the rows an\n\
+         -- upgrade to {id} leaves. A database with version rows never uses it.\n\
+         -- Written by `retort baseline`; the revisions before it stay the history.\n",
+        id = of.id
+    );
+    for (dialect, sql) in sections {
+        text.push_str(&format!("\n-- upgrade: {}\n{}\n", dialect.name(), sql.trim_end()));
+    }
+    (format!("{}_baseline.sql", of.id), text)
+}
+
 /// A new random revision id: 12 hex digits, as Alembic makes them.
 ///
 /// ```

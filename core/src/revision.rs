@@ -112,6 +112,10 @@ pub enum SourceKind {
     /// An Alembic `.py` revision: its header joins the graph, but retort does
     /// not execute its body (it has no SQL sections).
     Python,
+    /// A baseline (`.sql` with `Baseline Of`): the schema at the revision
+    /// of its id, to build an empty database from instead of every
+    /// revision up to it. Not a node of the graph.
+    Baseline,
 }
 
 /// The SQL of one `-- upgrade` or `-- downgrade` section.
@@ -291,9 +295,10 @@ impl Revision {
         self.kind == SourceKind::Python || !self.downgrade.is_empty()
     }
 
-    /// True when retort can run this revision's SQL (a `.sql` revision).
+    /// True when retort can run this revision's SQL (a `.sql` revision or
+    /// a baseline).
     pub fn has_sql(&self) -> bool {
-        self.kind == SourceKind::Sql
+        self.kind != SourceKind::Python
     }
 
     /// True for a merge point: a revision with several down revisions.

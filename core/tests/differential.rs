@@ -97,6 +97,7 @@ fn render(plan: &Plan) -> String {
                 StepKind::Upgrade(id) => format!("upgrade/{id}"),
                 StepKind::Downgrade(id) => format!("downgrade/{id}"),
                 StepKind::Stamp { from, to, .. } => format!("stamp/{}>{}", from.join(","), to.join(",")),
+                StepKind::Baseline(id) => format!("baseline/{id}"),
             };
             format!("{what}/{}/{}", ops.into_iter().collect::<String>(), step.heads_after.join(","))
         })

@@ -49,7 +49,7 @@ fn check_plan(graph: &RevisionGraph, before: &[String], plan: &Plan) {
                 }
                 assert!(applied.remove(id), "{id} downgraded but not applied");
             }
-            StepKind::Stamp { .. } => unreachable!("no stamps here"),
+            StepKind::Stamp { .. } | StepKind::Baseline(_) => unreachable!("no stamps or baselines here"),
         }
         // The rows stand for exactly what is applied. They are its tips,
         // except that, like Alembic, a downgrade through a revision with an

@@ -210,9 +210,11 @@ fn embed(args: &Args, graph: &RevisionGraph, source: &Source) -> Result<TokenStr
     let mut text_end: u64 = 0;
     texts.push_str("::core::concat!(");
     ends.push_str("&[");
-    // The graph keeps the revisions in load order: the parsed files, in order.
+    // Every parsed file is a revision of the graph or one of its baselines.
+    let by_path: std::collections::HashMap<&Path, &retort_core::Revision> =
+        revisions.iter().chain(graph.baselines()).map(|r| (r.path.as_path(), r)).collect();
     let files = source.loaded.files.iter().filter(|f| f.parsed);
-    for (rev, file) in revisions.iter().zip(files) {
+    for (rev, file) in files.filter_map(|f| Some((*by_path.get(f.path.as_path())?, f))) {
         let relative = rev.path.strip_prefix(&source.manifest_dir).unwrap_or(&rev.path);
         metas.push_str(&retort_core::embed::encode(rev, relative));
         // `include_str!` embeds the file byte for byte: the text as read.

@@ -110,6 +110,10 @@ pub enum Command {
         /// How it groups revisions into transactions.
         #[command(flatten)]
         transactions: Transactions,
+        /// Run every revision even on an empty database, instead of
+        /// starting from a baseline.
+        #[arg(long)]
+        no_baseline: bool,
     },
     /// Revert to a previous version.
     Downgrade {
@@ -399,9 +403,11 @@ impl Command {
             Command::Branches { listing } => verb.branches(listing),
             Command::Show { rev, output } => verb.show(rev, output.format).await,
             Command::Current { check_heads, listing } => verb.current(*check_heads, listing).await,
-            Command::Upgrade { revision, run, transactions } => verb.upgrade(revision, run, transactions, true).await,
+            Command::Upgrade { revision, run, transactions, no_baseline } => {
+                verb.upgrade(revision, run, transactions, true, !no_baseline).await
+            }
             Command::Downgrade { revision, run, transactions } => {
-                verb.upgrade(revision, run, transactions, false).await
+                verb.upgrade(revision, run, transactions, false, false).await
             }
             Command::Stamp { detect: true, yes, scratch, .. } => verb.detect(*yes, scratch).await,
             Command::Stamp { revisions, purge, run, .. } => verb.stamp(revisions, *purge, run).await,
@@ -790,8 +796,17 @@ impl<'c> Verb<'_, 'c> {
     }
 
     /// `upgrade` (or, with `up` false, `downgrade`): run, or print the SQL.
-    async fn upgrade(&mut self, revision: &str, run: &RunArgs, transactions: &Transactions, up: bool) -> Outcome {
-        let migrator = &with_transactions(self.migrator, transactions);
+    async fn upgrade(
+        &mut self,
+        revision: &str,
+        run: &RunArgs,
+        transactions: &Transactions,
+        up: bool,
+        baselines: bool,
+    ) -> Outcome {
+        let with = with_transactions(self.migrator, transactions);
+        let options = with.options().clone().with_baselines(baselines && with.options().use_baselines);
+        let migrator = &with.with_options(options);
         if run.sql {
             let range = migrator.graph().offline_range(revision, up)?;
             let from: Vec<&str> = range.from.iter().map(String::as_str).collect();

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use retort_core::{Plan, RevisionGraph};
+use retort_core::{Dialect, Plan, RevisionGraph};
 
 use crate::db::{Conn, Db, is_missing_table};
 use crate::drift::{Drift, EmbeddedFiles};
@@ -42,6 +42,9 @@ pub struct Options {
     /// Several bases are the project's design: `check` does not report
     /// them.
     pub expect_multiple_bases: bool,
+    /// An empty database upgrading past a revision with a baseline starts
+    /// from the baseline (the default); false runs every revision.
+    pub use_baselines: bool,
 }
 
 /// What a MySQL run does with a revision an earlier run left half done
@@ -70,11 +73,18 @@ impl Default for Options {
             on_unfinished: OnUnfinished::Stop,
             expect_multiple_heads: false,
             expect_multiple_bases: false,
+            use_baselines: true,
         }
     }
 }
 
 impl Options {
+    /// Sets [`Options::use_baselines`].
+    pub fn with_baselines(mut self, use_baselines: bool) -> Self {
+        self.use_baselines = use_baselines;
+        self
+    }
+
     /// Sets [`Options::expect_multiple_heads`] and
     /// [`Options::expect_multiple_bases`].
     pub fn expecting_multiple(mut self, heads: bool, bases: bool) -> Self {
@@ -425,8 +435,11 @@ impl Migrator {
     }
 
     /// The plan for `command` from `rows`.
-    pub(crate) fn plan(&self, rows: &[String], command: Command<'_>) -> Result<Plan, Error> {
+    pub(crate) fn plan(&self, rows: &[String], command: Command<'_>, dialect: Dialect) -> Result<Plan, Error> {
         Ok(match command {
+            Command::Upgrade(target) if self.options.use_baselines => {
+                self.graph.plan_upgrade_from_baseline(rows, target, dialect)?
+            }
             Command::Upgrade(target) => self.graph.plan_upgrade(rows, target)?,
             Command::Downgrade(target) => self.graph.plan_downgrade(rows, target)?,
             Command::Stamp(targets, purge) => self.graph.plan_stamp(rows, targets, purge)?,

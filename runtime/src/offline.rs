@@ -34,7 +34,7 @@ impl Migrator {
 
     fn offline(&self, dialect: Dialect, from: &[&str], command: Command<'_>) -> Result<String, Error> {
         let rows: Vec<String> = from.iter().map(|s| s.to_string()).collect();
-        let plan = self.plan(&rows, command)?;
+        let plan = self.plan(&rows, command, dialect)?;
         let prepared = self.graph.prepare(&plan, dialect)?;
         Ok(self.render(dialect, &plan, &prepared, &rows))
     }

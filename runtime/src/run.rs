@@ -140,7 +140,7 @@ impl Migrator {
         if let Some(report) = self.ahead(rows, command) {
             return Ok(report);
         }
-        let plan = self.plan(rows, command)?;
+        let plan = self.plan(rows, command, conn.dialect())?;
         if plan.is_empty() {
             return Ok(Report::unchanged(rows));
         }
@@ -190,7 +190,11 @@ impl Migrator {
     /// Alembic's log line for a step, with the revision's message.
     fn describe(&self, step: &Step) -> String {
         let log = step.short_log(&self.graph);
-        match step.revision_id().and_then(|id| self.graph.get(id)) {
+        let revision = match step.baseline() {
+            Some(id) => self.graph.baseline_of(id),
+            None => step.revision_id().and_then(|id| self.graph.get(id)),
+        };
+        match revision {
             Some(rev) if !rev.message.is_empty() => format!("{log}, {}", rev.message),
             _ => log,
         }
@@ -273,7 +277,7 @@ impl<'m> Run<'m, '_> {
             (planned, prepared)
         } else {
             // Another process moved the table while this one waited.
-            let plan = migrator.plan(&rows, command)?;
+            let plan = migrator.plan(&rows, command, self.dialect)?;
             let prepared = migrator.graph.prepare(&plan, self.dialect)?;
             (plan, prepared)
         };

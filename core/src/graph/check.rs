@@ -63,6 +63,41 @@ pub(super) fn check_file_names(revisions: &[Revision], problems: &mut Diagnostic
     }
 }
 
+/// Each baseline stands for a revision of the graph, one baseline per
+/// revision. A baseline takes that revision's checksum: a database built
+/// from it logs the revision as applied, and a later edit of the
+/// revision's file is still seen.
+pub(super) fn check_baselines(
+    graph: &RevisionGraph,
+    baselines: Vec<Revision>,
+    problems: &mut Diagnostics,
+) -> Vec<Revision> {
+    let mut kept: Vec<Revision> = Vec::with_capacity(baselines.len());
+    for mut baseline in baselines {
+        let Some(revision) = graph.get(&baseline.id) else {
+            problems.push(
+                located(
+                    &baseline,
+                    baseline.lines.id,
+                    format!("'Baseline Of' names {}, which is not a revision", baseline.id),
+                )
+                .help("name the full id of a revision of the versions directory (`retort history` lists them)"),
+            );
+            continue;
+        };
+        if let Some(first) = kept.iter().find(|b| b.id == baseline.id) {
+            problems.push(
+                located(&baseline, baseline.lines.id, format!("a second baseline of {}", baseline.id))
+                    .help(format!("keep one of this file and {}", first.path.display())),
+            );
+            continue;
+        }
+        baseline.checksum = revision.checksum;
+        kept.push(baseline);
+    }
+    kept
+}
+
 /// A branch label names one revision, and is not also a revision id:
 /// `label@head` must mean one branch.
 pub(super) fn check_labels(

@@ -6,6 +6,7 @@
 //! Alembic's revision map has and the order that breaks ties between
 //! branches in plans.
 
+mod baseline;
 mod check;
 mod plan;
 mod prepare;
@@ -82,6 +83,8 @@ pub struct RevisionGraph {
     bases: Vec<Idx>,
     /// Position of each revision in an order where parents come first.
     topo_rank: Vec<u32>,
+    /// Baselines: the schema at a revision, for an empty database.
+    baselines: Vec<Revision>,
     warnings: Diagnostics,
 }
 
@@ -108,6 +111,8 @@ impl RevisionGraph {
     /// could not be read, so a link to an id one of them may hold is not
     /// reported (the file is).
     pub(crate) fn build(revisions: Vec<Revision>, unreadable: &[PathBuf]) -> Result<RevisionGraph, Diagnostics> {
+        let (baselines, revisions): (Vec<Revision>, Vec<Revision>) =
+            revisions.into_iter().partition(|r| r.kind == crate::SourceKind::Baseline);
         let mut problems = Diagnostics::new();
         let by_id = check::check_unique_ids(&revisions, &mut problems);
         check::check_file_names(&revisions, &mut problems);
@@ -129,14 +134,30 @@ impl RevisionGraph {
             by_id,
             by_label,
             topo_rank,
+            baselines: Vec::new(),
             warnings: Diagnostics::new(),
         };
+        graph.baselines = check::check_baselines(&graph, baselines, &mut problems);
+        if problems.has_errors() {
+            return Err(problems);
+        }
         graph.normalize_dependencies();
         graph.propagate_labels();
         check::check_heads_and_bases(&graph, &mut problems);
         check::check_redundant_parents(&graph, &mut problems);
         graph.warnings = problems;
         Ok(graph)
+    }
+
+    /// The baselines, in load order: each the schema at the revision of
+    /// its id (see [`SourceKind::Baseline`](crate::SourceKind::Baseline)).
+    pub fn baselines(&self) -> &[Revision] {
+        &self.baselines
+    }
+
+    /// The baseline of revision `id`, if there is one.
+    pub fn baseline_of(&self, id: &str) -> Option<&Revision> {
+        self.baselines.iter().find(|b| b.id == id)
     }
 
     /// Warnings found while building: several heads, several bases.

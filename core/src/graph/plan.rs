@@ -42,6 +42,9 @@ pub enum StepKind {
         /// True when the move goes up the graph.
         upgrade: bool,
     },
+    /// Run the baseline of a revision on an empty database, and write the
+    /// version rows an upgrade to that revision would leave.
+    Baseline(String),
 }
 
 /// One step of a plan with the version-table changes that follow it.
@@ -62,7 +65,15 @@ impl Step {
         match &self.kind {
             StepKind::Upgrade(id) => Some((id, Direction::Upgrade)),
             StepKind::Downgrade(id) => Some((id, Direction::Downgrade)),
-            StepKind::Stamp { .. } => None,
+            StepKind::Stamp { .. } | StepKind::Baseline(_) => None,
+        }
+    }
+
+    /// The revision whose baseline the step runs, if it runs one.
+    pub fn baseline(&self) -> Option<&str> {
+        match &self.kind {
+            StepKind::Baseline(id) => Some(id),
+            _ => None,
         }
     }
 
@@ -79,6 +90,7 @@ impl Step {
             StepKind::Upgrade(id) => ("upgrade", parents(id), std::slice::from_ref(id)),
             StepKind::Downgrade(id) => ("downgrade", std::slice::from_ref(id), parents(id)),
             StepKind::Stamp { from, to, .. } => ("stamp", from.as_slice(), to.as_slice()),
+            StepKind::Baseline(_) => ("baseline", &[][..], self.heads_after.as_slice()),
         };
         format!("{name} {} -> {}", from.join(", "), to.join(", "))
     }
@@ -345,7 +357,7 @@ impl RevisionGraph {
 
     /// `revs` and all their ancestors, failing when one of `revs` is an
     /// ancestor of another (Alembic's `check=True`).
-    fn ancestors_checked(&self, revs: &[Idx]) -> Result<Vec<bool>, RevisionError> {
+    pub(super) fn ancestors_checked(&self, revs: &[Idx]) -> Result<Vec<bool>, RevisionError> {
         let mut seen = vec![false; self.nodes.len()];
         for &target in revs {
             let mut touched_others = Vec::new();

@@ -12,7 +12,8 @@ use crate::split::{SplitError, Statement};
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct PreparedStep<'g> {
-    /// The revision whose SQL it runs and which way; `None` for a stamp.
+    /// The revision whose SQL it runs and which way (for a baseline step,
+    /// the baseline, upgrading); `None` for a stamp.
     pub revision: Option<(&'g Revision, Direction)>,
     /// The statements it sends, in order (none for a stamp, or for a
     /// revision without a section for the dialect).
@@ -72,7 +73,10 @@ impl RevisionGraph {
         let mut python = Vec::new();
         let mut prepared = Vec::with_capacity(plan.steps.len());
         for step in &plan.steps {
-            let revision = step.revision().and_then(|(id, direction)| Some((self.get(id)?, direction)));
+            let revision = match step.baseline() {
+                Some(id) => self.baseline_of(id).map(|b| (b, Direction::Upgrade)),
+                None => step.revision().and_then(|(id, direction)| Some((self.get(id)?, direction))),
+            };
             let mut statements = Vec::new();
             if let Some((rev, direction)) = revision {
                 if !rev.has_sql() {

@@ -11,8 +11,8 @@ use crate::revision::{Dialect, Direction, HeaderLines, Revision, Section, Source
 use crate::split::split_statements;
 
 /// The header keys a `.sql` revision understands, as written in files.
-pub const HEADER_KEYS: [&str; 6] =
-    ["Revision ID", "Revises", "Branch Labels", "Depends On", "Create Date", "Transactional"];
+pub const HEADER_KEYS: [&str; 7] =
+    ["Revision ID", "Revises", "Branch Labels", "Depends On", "Create Date", "Transactional", "Baseline Of"];
 
 /// A line `-- upgrade`, `-- downgrade: mysql`… at column 0, or `None`.
 /// A known direction with an unknown dialect is `Some(Err(dialect))`.
@@ -49,6 +49,9 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
         Some(nul) => file.report(nul),
         None => file.check_splits(&body),
     }
+    if header.baseline {
+        file.check_baseline(&header, &body);
+    }
     let Some(id) = header.id else {
         return (None, file.problems);
     };
@@ -69,7 +72,7 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
         path: path.to_path_buf(),
         lines: header.lines,
         checksum: checksum(&sql),
-        kind: SourceKind::Sql,
+        kind: if header.baseline { SourceKind::Baseline } else { SourceKind::Sql },
     };
     (Some(revision), file.problems)
 }
@@ -91,6 +94,8 @@ struct Header<'t> {
     depends_on: Vec<String>,
     create_date: Option<String>,
     transactional: bool,
+    /// `Baseline Of` names the id: the file is a baseline, not a revision.
+    baseline: bool,
     lines: HeaderLines,
     /// Every header line's text, for the revision's `doc`.
     doc_lines: Vec<&'t str>,
@@ -145,6 +150,7 @@ impl<'t> SqlFile<'t> {
             depends_on: Vec::new(),
             create_date: None,
             transactional: true,
+            baseline: false,
             lines: HeaderLines::default(),
             doc_lines: Vec::new(),
         };
@@ -189,6 +195,14 @@ impl<'t> SqlFile<'t> {
             seen_keys.push((key, number));
             self.header_field(&mut header, key, value, number);
         }
+        let both = ["Revision ID", "Baseline Of"].map(|k| seen_keys.iter().find(|(s, _)| *s == k).map(|(_, l)| *l));
+        if let [Some(_), Some(line)] = both {
+            self.report(
+                Diagnostic::error("a file is a revision (`Revision ID`) or a baseline (`Baseline Of`), not both")
+                    .at(self.path, line)
+                    .help("keep `Revision ID` for a revision; a baseline names the revision whose schema it holds in `Baseline Of`"),
+            );
+        }
         if header.id.is_none() && header.lines.id == 0 {
             self.report(
                 Diagnostic::error("the header has no 'Revision ID'")
@@ -228,6 +242,16 @@ impl<'t> SqlFile<'t> {
                     header.id = Some(value.to_owned());
                 }
             }
+            "Baseline Of" => {
+                header.lines.id = number;
+                header.baseline = true;
+                if let Err(err) = validate_id(value) {
+                    self.report(id_diagnostic(self.path, number, &err));
+                }
+                if !value.is_empty() {
+                    header.id = Some(value.to_owned());
+                }
+            }
             "Revises" => {
                 header.lines.revises = number;
                 header.down_revisions = parse_list(value);
@@ -250,6 +274,39 @@ impl<'t> SqlFile<'t> {
                         .help("write `-- Transactional: false` to run the revision outside a transaction"),
                 ),
             },
+        }
+    }
+
+    /// A baseline holds a schema to create: no links of its own, no
+    /// downgrade, and it runs in the run's transaction.
+    fn check_baseline(&mut self, header: &Header<'t>, body: &Body) {
+        let lines = &header.lines;
+        for (key, line) in
+            [("Revises", lines.revises), ("Branch Labels", lines.branch_labels), ("Depends On", lines.depends_on)]
+        {
+            if line > 0 {
+                self.report(
+                    Diagnostic::error(format!(
+                        "a baseline has no '{key}': it stands for the revision in 'Baseline Of'"
+                    ))
+                    .at(self.path, line)
+                    .help("remove the line; the graph comes from the revisions"),
+                );
+            }
+        }
+        if let Some(section) = body.downgrade.first() {
+            self.report(
+                Diagnostic::error("a baseline has no downgrade section: it only builds a new database")
+                    .at(self.path, section.line.saturating_sub(1).max(1))
+                    .help("remove the section; downgrades run the revisions' own downgrade sections"),
+            );
+        }
+        if !header.transactional {
+            self.report(
+                Diagnostic::error("a baseline runs in the run's transaction: 'Transactional: false' is not allowed")
+                    .in_file(self.path)
+                    .help("remove the line; a statement that cannot run in a transaction belongs in a revision after the baseline"),
+            );
         }
     }
 

@@ -27,6 +27,7 @@
 //! assert_eq!(a.fingerprint(), b.fingerprint());
 //! ```
 
+mod baseline;
 mod canonical;
 mod compare;
 mod expr;
@@ -39,6 +40,7 @@ mod scan;
 pub mod sqlite_ddl;
 pub mod sqlite_index;
 
+pub use baseline::{BaselineSql, TableRows, Value, baseline_sql};
 pub use compare::{Change, ColumnAspect, Differences, Notice, column_aspects, compare};
 pub use expr::{Identifiers, normalize_expression};
 pub use migrate::{Migration, MigrationOptions, MigrationSql, MigrationStatement, migration};
