@@ -52,7 +52,8 @@ fn push_sections(out: &mut String, sections: &[Section]) {
 }
 
 /// Encodes `rev` (read from `path`, stored as given) without its SQL, which
-/// [`decode`] cuts from the file's text.
+/// [`decode`] cuts from the text of the file it is in
+/// ([`Revision::sql_path`]).
 pub fn encode(rev: &Revision, path: &Path) -> String {
     let mut out = String::with_capacity(256 + rev.doc.len());
     let field = |out: &mut String| out.push(FIELD);
@@ -91,6 +92,11 @@ pub fn encode(rev: &Revision, path: &Path) -> String {
     push_sections(&mut out, &rev.upgrade);
     field(&mut out);
     push_sections(&mut out, &rev.downgrade);
+    field(&mut out);
+    // The SQL beside a `.py` is its sibling: its name is enough.
+    if let Some(name) = rev.sql_file.as_deref().and_then(Path::file_name) {
+        push_clean(&mut out, &name.to_string_lossy());
+    }
     out
 }
 
@@ -164,11 +170,12 @@ pub fn decode_all(metas: &str, texts: &str, ends: &[u32]) -> Option<Vec<Revision
     (meta_start == metas.len() && text_start == texts.len()).then_some(revisions)
 }
 
-/// Reads back what [`encode`] wrote, with the revision file's `text`.
+/// Reads back what [`encode`] wrote, with the text of the file its SQL is
+/// in.
 pub fn decode(meta: &str, text: &str) -> Option<Revision> {
     let mut split = meta.split(FIELD);
-    let fields: [&str; 14] = std::array::from_fn(|_| split.next().unwrap_or("\u{0}"));
-    if split.next().is_some() || fields[13] == "\u{0}" {
+    let fields: [&str; 15] = std::array::from_fn(|_| split.next().unwrap_or("\u{0}"));
+    if split.next().is_some() || fields[14] == "\u{0}" {
         return None;
     }
     let [
@@ -186,6 +193,7 @@ pub fn decode(meta: &str, text: &str) -> Option<Revision> {
         checksum,
         upgrade,
         downgrade,
+        sql_file,
     ] = fields;
     let mut numbers = lines.split(',').map(|n| n.parse::<u32>().ok());
     let [id_line, revises, branch_labels, depends_on] = std::array::from_fn(|_| numbers.next().flatten());
@@ -222,6 +230,7 @@ pub fn decode(meta: &str, text: &str) -> Option<Revision> {
             "b" => SourceKind::Baseline,
             _ => SourceKind::Python,
         },
+        sql_file: (!sql_file.is_empty()).then(|| Path::new(path).with_file_name(sql_file)),
     })
 }
 

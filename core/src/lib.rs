@@ -49,6 +49,9 @@ pub use graph::{
     net_changes,
 };
 pub use loader::{VersionLocations, load_dir, load_locations, parse_revision_file};
-pub use parse::{HEADER_KEYS, KnownNames, parse_python_revision, parse_python_revision_with, parse_sql_revision};
+pub use parse::{
+    HEADER_KEYS, KnownNames, SqlBody, parse_python_revision, parse_python_revision_with, parse_sql_body,
+    parse_sql_revision,
+};
 pub use revision::{Dialect, Direction, Revision, Section, SourceKind};
 pub use split::{BLOCK_BEGIN, BLOCK_END, NUL_MESSAGE, SplitError, Statement, find_nul, split_statements};

@@ -248,8 +248,8 @@ pub struct FileRead {
     pub path: PathBuf,
     /// Its text; `None` when it could not be read or is not UTF-8.
     pub text: Option<String>,
-    /// True when a revision came out of it (false for a file whose header
-    /// could not be parsed, or could not be read).
+    /// True when a revision, or the SQL of one, came out of it (false for a
+    /// file whose header could not be parsed, or could not be read).
     pub parsed: bool,
 }
 
@@ -294,7 +294,15 @@ impl LoadedDir {
         let mut problems = Diagnostics::new();
         let mut revisions = Vec::with_capacity(paths.len());
         let mut files = Vec::with_capacity(paths.len());
-        for path in paths {
+        let pythons: std::collections::HashSet<&Path> =
+            paths.iter().filter(|p| p.extension().is_some_and(|e| e == "py")).map(PathBuf::as_path).collect();
+        // The `.sql` beside a `.py` of the same name holds that revision's SQL.
+        let python_of = |path: &Path| {
+            let python = path.with_extension("py");
+            (path.extension().is_some_and(|e| e == "sql") && pythons.contains(python.as_path())).then_some(python)
+        };
+        let mut bodies = Vec::new();
+        for path in paths.iter().cloned() {
             let text = match std::fs::read(&path) {
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => Some(text),
@@ -315,6 +323,13 @@ impl LoadedDir {
                 }
             };
             let mut parsed = false;
+            if let (Some(text), Some(python)) = (&text, python_of(&path)) {
+                let (body, found) = crate::parse::parse_sql_body(&path, text, &python);
+                problems.extend(found);
+                bodies.push((python, path.clone(), body));
+                files.push(FileRead { path, text: Some(text.clone()), parsed: true });
+                continue;
+            }
             if let Some(text) = &text {
                 let (revision, found) = parse_revision_file_with(&path, text, &locations.known_names);
                 problems.extend(found);
@@ -324,6 +339,15 @@ impl LoadedDir {
                 }
             }
             files.push(FileRead { path, text, parsed });
+        }
+        for (python, sql_file, body) in bodies {
+            if let Some(revision) = revisions.iter_mut().find(|r| r.path == python) {
+                revision.upgrade = body.upgrade;
+                revision.downgrade = body.downgrade;
+                revision.transactional = body.transactional;
+                revision.checksum = body.checksum;
+                revision.sql_file = Some(sql_file);
+            }
         }
         let unreadable: Vec<PathBuf> = files.iter().filter(|f| !f.parsed).map(|f| f.path.clone()).collect();
         let graph = match RevisionGraph::build(revisions, &unreadable) {

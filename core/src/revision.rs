@@ -179,6 +179,10 @@ pub struct Revision {
     pub checksum: [u8; 32],
     /// A `.sql` revision or an Alembic `.py` one.
     pub kind: SourceKind,
+    /// Where the SQL sections come from when that is not `path`: the
+    /// `.sql` file of the same name beside an Alembic `.py` revision, which
+    /// holds its SQL (the header still comes from the `.py`).
+    pub sql_file: Option<PathBuf>,
 }
 
 impl Revision {
@@ -211,7 +215,13 @@ impl Revision {
             lines: HeaderLines::default(),
             checksum: [0; 32],
             kind: SourceKind::Sql,
+            sql_file: None,
         }
+    }
+
+    /// The file its SQL sections (and their line numbers) are in.
+    pub fn sql_path(&self) -> &std::path::Path {
+        self.sql_file.as_deref().unwrap_or(&self.path)
     }
 
     /// Adds `Depends On` targets.
@@ -292,13 +302,13 @@ impl Revision {
     /// through it is refused. Alembic `.py` revisions count as reversible
     /// here; the runtime refuses to run their bodies.
     pub fn is_reversible(&self) -> bool {
-        self.kind == SourceKind::Python || !self.downgrade.is_empty()
+        (self.kind == SourceKind::Python && self.sql_file.is_none()) || !self.downgrade.is_empty()
     }
 
-    /// True when retort can run this revision's SQL (a `.sql` revision or
-    /// a baseline).
+    /// True when retort can run this revision's SQL (a `.sql` revision, a
+    /// baseline, or a `.py` revision with its SQL beside it).
     pub fn has_sql(&self) -> bool {
-        self.kind != SourceKind::Python
+        self.kind != SourceKind::Python || self.sql_file.is_some()
     }
 
     /// True for a merge point: a revision with several down revisions.

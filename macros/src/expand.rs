@@ -214,13 +214,18 @@ fn embed(args: &Args, graph: &RevisionGraph, source: &Source) -> Result<TokenStr
     let by_path: std::collections::HashMap<&Path, &retort_core::Revision> =
         revisions.iter().chain(graph.baselines()).map(|r| (r.path.as_path(), r)).collect();
     let files = source.loaded.files.iter().filter(|f| f.parsed);
+    let text_of = |path: &Path| source.loaded.files.iter().find(|f| f.path == path).and_then(|f| f.text.as_ref());
     for (rev, file) in files.filter_map(|f| Some((*by_path.get(f.path.as_path())?, f))) {
         let relative = rev.path.strip_prefix(&source.manifest_dir).unwrap_or(&rev.path);
         metas.push_str(&retort_core::embed::encode(rev, relative));
-        // `include_str!` embeds the file byte for byte: the text as read.
-        text_end += file.text.as_ref().map_or(0, |t| t.len() as u64);
+        // The file the SQL is cut from: the revision's, or the `.sql`
+        // beside a `.py`. `include_str!` embeds it byte for byte: the text
+        // as read.
+        let sql_path = rev.sql_path();
+        let text = if rev.sql_file.is_some() { text_of(sql_path) } else { file.text.as_ref() };
+        text_end += text.map_or(0, |t| t.len() as u64);
         // `{:?}` writes a string as a Rust string literal.
-        let _ = write!(texts, "::core::include_str!({:?}),", rev.path.to_string_lossy());
+        let _ = write!(texts, "::core::include_str!({:?}),", sql_path.to_string_lossy());
         let _ = write!(ends, "{},{text_end},", metas.len());
     }
     if u32::try_from(text_end.max(metas.len() as u64)).is_err() {

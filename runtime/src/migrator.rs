@@ -403,7 +403,7 @@ impl Migrator {
                 let current = rev.checksum_hex();
                 (current != e.checksum).then(|| Edited {
                     revision: e.revision,
-                    path: rev.path.clone(),
+                    path: rev.sql_path().to_path_buf(),
                     applied_checksum: e.checksum,
                     current_checksum: current,
                 })

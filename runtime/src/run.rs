@@ -357,7 +357,7 @@ impl<'m> Run<'m, '_> {
                 (Err(Error::ConcurrentChange { table, expected, found }), Some(r)) => {
                     return Err(Error::RanUnrecorded {
                         revision: r.rev.id.clone(),
-                        path: r.rev.path.clone(),
+                        path: r.rev.sql_path().to_path_buf(),
                         table,
                         expected,
                         found,
@@ -415,7 +415,7 @@ impl<'m> Run<'m, '_> {
         if let (Some(row), Some(r)) = (&mut row, revision) {
             if let Some(earlier) = self.unfinished_run(row.rev).await? {
                 let choice = self.migrator.options.on_unfinished;
-                match unfinished::decide(&earlier, &r.rev.id, &r.rev.path, r.direction, r.statements, choice)? {
+                match unfinished::decide(&earlier, &r.rev.id, r.rev.sql_path(), r.direction, r.statements, choice)? {
                     Decision::Run => unfinished = Some(earlier.since),
                     Decision::Skip(n) => skip = n,
                 }
@@ -473,7 +473,7 @@ impl<'m> Run<'m, '_> {
         for statement in revision.statements.iter().filter(|s| foreign_keys::is_foreign_keys_pragma(&s.sql)) {
             let message = format!(
                 "{}:{}: `{}` does nothing inside a transaction; retort runs SQLite revisions with foreign keys off and checks them (PRAGMA foreign_key_check) before each COMMIT, so the statement can go",
-                revision.rev.path.display(),
+                revision.rev.sql_path().display(),
                 statement.line,
                 shorten(&statement.sql)
             );
@@ -578,7 +578,7 @@ impl<'m> Run<'m, '_> {
                 self.failed_at = index;
                 return Err(Error::Statement {
                     revision: revision.rev.id.clone(),
-                    path: revision.rev.path.clone(),
+                    path: revision.rev.sql_path().to_path_buf(),
                     line: statement.line,
                     statement: shorten(&statement.sql),
                     message,
@@ -759,7 +759,7 @@ fn unrecorded(err: Error, revision: Option<RunningRevision<'_, '_>>) -> Error {
             doing: format!(
                 "{doing} after revision {} ({}) ran outside a transaction: its statements stay applied, but the version table does not record them; check the schema, then `stamp {}`",
                 r.rev.id,
-                r.rev.path.display(),
+                r.rev.sql_path().display(),
                 r.finish_with
             ),
             message,

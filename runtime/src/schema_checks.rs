@@ -75,6 +75,10 @@ impl Migrator {
         let mut m = self.clone();
         m.progress = None;
         m.table.schema = None;
+        // A scratch database is thrown away on failure: one transaction
+        // per revision spares PostgreSQL a lock per table of the whole
+        // history (max_locks_per_transaction) in one transaction.
+        m.options.transaction_per_revision = true;
         m
     }
 

@@ -35,7 +35,7 @@ pub enum NotRunnable {
     /// Alembic `.py` revisions, whose bodies retort does not execute: each
     /// id with its file.
     #[error(
-        "cannot run Alembic Python revision(s) {}: retort runs `.sql` revisions only; translate them to `.sql` files with the same ids, or run this part with Alembic and continue with retort (it reads the same alembic_version)",
+        "cannot run Alembic Python revision(s) {}: retort does not run Python; write each one's SQL in a `.sql` file of the same name beside it (`-- upgrade` and `-- downgrade` sections; its header stays the .py's), start new databases from a baseline (`retort baseline`), or run this part with Alembic and continue with retort (it reads the same alembic_version)",
         .0.iter().map(|(id, path)| format!("{id} ({})", path.display())).collect::<Vec<_>>().join(", ")
     )]
     Python(Vec<(String, PathBuf)>),
@@ -86,13 +86,13 @@ impl RevisionGraph {
                 if direction == Direction::Downgrade && rev.downgrade_for(dialect).is_none() {
                     return Err(NotRunnable::Irreversible {
                         revision: rev.id.clone(),
-                        path: rev.path.clone(),
+                        path: rev.sql_path().to_path_buf(),
                         dialect,
                     });
                 }
                 statements = rev.statements(direction, dialect).map_err(|error| NotRunnable::Unsplittable {
                     revision: rev.id.clone(),
-                    path: rev.path.clone(),
+                    path: rev.sql_path().to_path_buf(),
                     dialect,
                     error,
                 })?;

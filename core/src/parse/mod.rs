@@ -7,7 +7,7 @@ mod sql;
 use std::path::Path;
 
 pub use python::{KnownNames, parse_python_revision, parse_python_revision_with};
-pub use sql::{HEADER_KEYS, parse_sql_revision};
+pub use sql::{HEADER_KEYS, SqlBody, parse_sql_body, parse_sql_revision};
 
 use crate::diagnostic::Diagnostic;
 use crate::revision::InvalidId;

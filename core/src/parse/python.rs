@@ -400,6 +400,7 @@ pub fn parse_python_revision_with(path: &Path, text: &str, known: &KnownNames) -
         lines,
         checksum: checksum(text),
         kind: SourceKind::Python,
+        sql_file: None,
     };
     (Some(revision), problems)
 }

@@ -42,7 +42,7 @@ fn section_marker(line: &str) -> Option<Result<(Direction, Option<Dialect>), Str
 /// problem found in the file.
 pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Diagnostic>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut file = SqlFile { path, text, lines: text.lines().collect(), problems: Vec::new() };
+    let mut file = SqlFile { path, text, lines: text.lines().collect(), problems: Vec::new(), body_of: None };
     let (header, body_from) = file.header();
     let body = file.sections(body_from);
     match super::nul_diagnostic(path, text) {
@@ -73,8 +73,46 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
         lines: header.lines,
         checksum: checksum(&sql),
         kind: if header.baseline { SourceKind::Baseline } else { SourceKind::Sql },
+        sql_file: None,
     };
     (Some(revision), file.problems)
+}
+
+/// The SQL of an Alembic `.py` revision, from the `.sql` file of the same
+/// name beside it: its sections and whether it runs in a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SqlBody {
+    /// The upgrade sections.
+    pub upgrade: Vec<Section>,
+    /// The downgrade sections; none makes the revision irreversible.
+    pub downgrade: Vec<Section>,
+    /// False with `-- Transactional: false`.
+    pub transactional: bool,
+    /// The checksum of the sections.
+    pub checksum: [u8; 32],
+}
+
+/// Parses the `.sql` file that holds the SQL of the `.py` revision `of`:
+/// `-- upgrade` / `-- downgrade` sections, and before them comments and at
+/// most `-- Transactional: false` (the header is the `.py`'s).
+pub fn parse_sql_body(path: &Path, text: &str, of: &Path) -> (SqlBody, Vec<Diagnostic>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut file = SqlFile { path, text, lines: text.lines().collect(), problems: Vec::new(), body_of: Some(of) };
+    let (header, body_from) = file.header();
+    let body = file.sections(body_from);
+    match super::nul_diagnostic(path, text) {
+        Some(nul) => file.report(nul),
+        None => file.check_splits(&body),
+    }
+    let sql = body.start.map_or_else(String::new, |line| file.lines[line as usize - 1..].join("\n"));
+    let parsed = SqlBody {
+        upgrade: body.upgrade,
+        downgrade: body.downgrade,
+        transactional: header.transactional,
+        checksum: checksum(&sql),
+    };
+    (parsed, file.problems)
 }
 
 /// A file being read, and the problems found so far.
@@ -83,6 +121,8 @@ struct SqlFile<'t> {
     text: &'t str,
     lines: Vec<&'t str>,
     problems: Vec<Diagnostic>,
+    /// The `.py` revision whose SQL this file holds, when it holds only that.
+    body_of: Option<&'t Path>,
 }
 
 /// What the header says.
@@ -193,6 +233,17 @@ impl<'t> SqlFile<'t> {
                 continue;
             }
             seen_keys.push((key, number));
+            if let Some(of) = self.body_of.filter(|_| key != "Transactional") {
+                let name = of.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                self.report(
+                    Diagnostic::error(format!(
+                        "'{key}' in the SQL of {name}: this file holds only that revision's sections, its header is the .py's"
+                    ))
+                    .at(self.path, number)
+                    .help("remove the line (only `-- Transactional: false` belongs here), or rename the file if it is a revision of its own"),
+                );
+                continue;
+            }
             self.header_field(&mut header, key, value, number);
         }
         let both = ["Revision ID", "Baseline Of"].map(|k| seen_keys.iter().find(|(s, _)| *s == k).map(|(_, l)| *l));
@@ -203,7 +254,7 @@ impl<'t> SqlFile<'t> {
                     .help("keep `Revision ID` for a revision; a baseline names the revision whose schema it holds in `Baseline Of`"),
             );
         }
-        if header.id.is_none() && header.lines.id == 0 {
+        if header.id.is_none() && header.lines.id == 0 && self.body_of.is_none() {
             self.report(
                 Diagnostic::error("the header has no 'Revision ID'")
                     .at(self.path, 1)
