@@ -9,7 +9,7 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use crate::revision::{Dialect, HeaderLines, Revision, Section, SourceKind};
+use crate::revision::{Dialect, Direction, HeaderLines, Revision, Section, SourceKind, Untranslated};
 
 const FIELD: char = '\u{1f}';
 const ITEM: char = '\u{1e}';
@@ -38,16 +38,38 @@ fn push_list(out: &mut String, items: &[String]) {
     push_items(out, items, |out, item| push_clean(out, item));
 }
 
-fn push_sections(out: &mut String, sections: &[Section]) {
+fn dialect_code(dialect: Option<Dialect>) -> char {
+    match dialect {
+        None => '-',
+        Some(Dialect::Postgres) => 'p',
+        Some(Dialect::MySql) => 'm',
+        Some(Dialect::Sqlite) => 's',
+    }
+}
+
+fn dialect_of_code(code: &str) -> Option<Option<Dialect>> {
+    Some(match code {
+        "-" => None,
+        "p" => Some(Dialect::Postgres),
+        "m" => Some(Dialect::MySql),
+        "s" => Some(Dialect::Sqlite),
+        _ => return None,
+    })
+}
+
+/// Sections as where they are in the file (`d:line:count`), or with
+/// their SQL inline (`d:line:=SQL`) when no file holds it (a translated
+/// `.py` body).
+fn push_sections(out: &mut String, sections: &[Section], inline: bool) {
     push_items(out, sections, |out, s| {
-        let d = match s.dialect {
-            None => '-',
-            Some(Dialect::Postgres) => 'p',
-            Some(Dialect::MySql) => 'm',
-            Some(Dialect::Sqlite) => 's',
-        };
-        let lines = if s.sql.is_empty() { 0 } else { s.sql.matches('\n').count() + 1 };
-        let _ = write!(out, "{d}:{}:{lines}", s.line);
+        let d = dialect_code(s.dialect);
+        if inline {
+            let _ = write!(out, "{d}:{}:=", s.line);
+            push_clean(out, &s.sql);
+        } else {
+            let lines = if s.sql.is_empty() { 0 } else { s.sql.matches('\n').count() + 1 };
+            let _ = write!(out, "{d}:{}:{lines}", s.line);
+        }
     });
 }
 
@@ -88,10 +110,18 @@ pub fn encode(rev: &Revision, path: &Path) -> String {
     let _ = write!(out, "{},{},{},{}", lines.id, lines.revises, lines.branch_labels, lines.depends_on);
     field(&mut out);
     out.push_str(&rev.checksum_hex());
+    // A translated `.py` body's SQL is in no file.
+    let inline = rev.kind == SourceKind::Python && rev.sql_file.is_none();
     field(&mut out);
-    push_sections(&mut out, &rev.upgrade);
+    push_sections(&mut out, &rev.upgrade, inline);
     field(&mut out);
-    push_sections(&mut out, &rev.downgrade);
+    push_sections(&mut out, &rev.downgrade, inline);
+    field(&mut out);
+    push_items(&mut out, &rev.untranslated, |out, u| {
+        let direction = if u.direction == Direction::Upgrade { 'u' } else { 'd' };
+        let _ = write!(out, "{direction}:{}:{}:", dialect_code(u.dialect), u.line);
+        push_clean(out, &u.what);
+    });
     field(&mut out);
     // The SQL beside a `.py` is its sibling: its name is enough.
     if let Some(name) = rev.sql_file.as_deref().and_then(Path::file_name) {
@@ -111,17 +141,34 @@ fn decode_sections(s: &str, text: &str) -> Option<Vec<Section>> {
     s.split(ITEM)
         .map(|item| {
             let mut parts = item.splitn(3, ':');
-            let dialect = match parts.next()? {
-                "-" => None,
-                "p" => Some(Dialect::Postgres),
-                "m" => Some(Dialect::MySql),
-                "s" => Some(Dialect::Sqlite),
-                _ => return None,
-            };
+            let dialect = dialect_of_code(parts.next()?)?;
             let line: u32 = parts.next()?.parse().ok()?;
-            let count: usize = parts.next()?.parse().ok()?;
+            let rest = parts.next()?;
+            if let Some(sql) = rest.strip_prefix('=') {
+                return Some(Section { dialect, line, sql: sql.to_owned() });
+            }
+            let count: usize = rest.parse().ok()?;
             let text = text.strip_prefix('\u{feff}').unwrap_or(text);
             Some(Section { dialect, line, sql: lines_of(text, line.checked_sub(1)? as usize, count) })
+        })
+        .collect()
+}
+
+fn decode_untranslated(s: &str) -> Option<Vec<Untranslated>> {
+    if s.is_empty() {
+        return Some(Vec::new());
+    }
+    s.split(ITEM)
+        .map(|item| {
+            let mut parts = item.splitn(4, ':');
+            let direction = match parts.next()? {
+                "u" => Direction::Upgrade,
+                "d" => Direction::Downgrade,
+                _ => return None,
+            };
+            let dialect = dialect_of_code(parts.next()?)?;
+            let line = parts.next()?.parse().ok()?;
+            Some(Untranslated { direction, dialect, line, what: parts.next()?.to_owned() })
         })
         .collect()
 }
@@ -174,8 +221,8 @@ pub fn decode_all(metas: &str, texts: &str, ends: &[u32]) -> Option<Vec<Revision
 /// in.
 pub fn decode(meta: &str, text: &str) -> Option<Revision> {
     let mut split = meta.split(FIELD);
-    let fields: [&str; 15] = std::array::from_fn(|_| split.next().unwrap_or("\u{0}"));
-    if split.next().is_some() || fields[14] == "\u{0}" {
+    let fields: [&str; 16] = std::array::from_fn(|_| split.next().unwrap_or("\u{0}"));
+    if split.next().is_some() || fields[15] == "\u{0}" {
         return None;
     }
     let [
@@ -193,6 +240,7 @@ pub fn decode(meta: &str, text: &str) -> Option<Revision> {
         checksum,
         upgrade,
         downgrade,
+        untranslated,
         sql_file,
     ] = fields;
     let mut numbers = lines.split(',').map(|n| n.parse::<u32>().ok());
@@ -231,6 +279,7 @@ pub fn decode(meta: &str, text: &str) -> Option<Revision> {
             _ => SourceKind::Python,
         },
         sql_file: (!sql_file.is_empty()).then(|| Path::new(path).with_file_name(sql_file)),
+        untranslated: decode_untranslated(untranslated)?,
     })
 }
 

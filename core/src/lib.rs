@@ -34,6 +34,7 @@ mod parse;
 pub mod revision;
 pub mod schema;
 mod split;
+pub mod translate;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 
@@ -53,5 +54,5 @@ pub use parse::{
     HEADER_KEYS, KnownNames, SqlBody, parse_python_revision, parse_python_revision_with, parse_sql_body,
     parse_sql_revision,
 };
-pub use revision::{Dialect, Direction, Revision, Section, SourceKind};
+pub use revision::{Dialect, Direction, Revision, Section, SourceKind, Untranslated};
 pub use split::{BLOCK_BEGIN, BLOCK_END, NUL_MESSAGE, SplitError, Statement, find_nul, split_statements};

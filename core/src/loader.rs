@@ -347,6 +347,7 @@ impl LoadedDir {
                 revision.transactional = body.transactional;
                 revision.checksum = body.checksum;
                 revision.sql_file = Some(sql_file);
+                revision.untranslated.clear();
             }
         }
         let unreadable: Vec<PathBuf> = files.iter().filter(|f| !f.parsed).map(|f| f.path.clone()).collect();

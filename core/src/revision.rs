@@ -183,6 +183,30 @@ pub struct Revision {
     /// `.sql` file of the same name beside an Alembic `.py` revision, which
     /// holds its SQL (the header still comes from the `.py`).
     pub sql_file: Option<PathBuf>,
+    /// For an Alembic `.py` revision whose body retort translated: each
+    /// part it could not translate (its sections hold the rest).
+    pub untranslated: Vec<Untranslated>,
+}
+
+/// A part of an Alembic `.py` body with no SQL: which way, on which engine
+/// (`None`: every engine), where, and what is there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untranslated {
+    /// `upgrade()` or `downgrade()`.
+    pub direction: Direction,
+    /// The engine, or `None` for every engine.
+    pub dialect: Option<Dialect>,
+    /// 1-based line in the `.py` file.
+    pub line: u32,
+    /// The construct, and why.
+    pub what: String,
+}
+
+impl Untranslated {
+    /// Whether it stops `direction` on `dialect`.
+    pub fn stops(&self, direction: Direction, dialect: Dialect) -> bool {
+        self.direction == direction && self.dialect.is_none_or(|d| d == dialect)
+    }
 }
 
 impl Revision {
@@ -216,6 +240,7 @@ impl Revision {
             checksum: [0; 32],
             kind: SourceKind::Sql,
             sql_file: None,
+            untranslated: Vec::new(),
         }
     }
 
@@ -299,16 +324,17 @@ impl Revision {
     }
 
     /// False for a revision without any downgrade section: downgrading
-    /// through it is refused. Alembic `.py` revisions count as reversible
-    /// here; the runtime refuses to run their bodies.
+    /// through it is refused. An Alembic `.py` revision is reversible when
+    /// its `downgrade()` translated, or could not be (then running it is
+    /// refused with why); a `downgrade()` that only raises is not.
     pub fn is_reversible(&self) -> bool {
-        (self.kind == SourceKind::Python && self.sql_file.is_none()) || !self.downgrade.is_empty()
+        !self.downgrade.is_empty() || self.untranslated.iter().any(|u| u.direction == Direction::Downgrade)
     }
 
     /// True when retort can run this revision's SQL (a `.sql` revision, a
     /// baseline, or a `.py` revision with its SQL beside it).
     pub fn has_sql(&self) -> bool {
-        self.kind != SourceKind::Python || self.sql_file.is_some()
+        self.kind != SourceKind::Python || self.sql_file.is_some() || !self.upgrade.is_empty()
     }
 
     /// True for a merge point: a revision with several down revisions.

@@ -16,29 +16,11 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use common::{GeneratedGraph, Rng, temp_dir};
 use retort_core::{Plan, RevisionError, RevisionGraph, StepKind, VersionChange, load_dir};
-
-fn python() -> Option<PathBuf> {
-    let candidates = std::env::var_os("RETORT_PYTHON")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python")]);
-    for candidate in candidates {
-        let ok = Command::new(&candidate)
-            .args(["-c", "import alembic, sqlalchemy"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Some(candidate);
-        }
-    }
-    None
-}
 
 struct Oracle {
     child: Child,
@@ -242,15 +224,7 @@ fn targets_for(graph: &GeneratedGraph, rng: &mut Rng) -> Vec<String> {
 
 #[test]
 fn retort_plans_exactly_as_alembic_does() {
-    let Some(python) = python() else {
-        let message = "differential test against Alembic skipped: no Python with alembic found; \
-                       create one with `python3 -m venv .venv && .venv/bin/pip install alembic` \
-                       or set RETORT_PYTHON";
-        assert!(std::env::var_os("CI").is_none(), "{message} (CI must run it)");
-        // Past the harness's capture: a skip must be visible in a passing run.
-        let _ = writeln!(std::io::stderr(), "note: {message}");
-        return;
-    };
+    let Some(python) = common::python_with_alembic("the differential test against Alembic") else { return };
     let graphs: usize = std::env::var("RETORT_DIFF_GRAPHS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
     let max_size: usize = std::env::var("RETORT_DIFF_MAX_SIZE").ok().and_then(|v| v.parse().ok()).unwrap_or(11);
     let mut oracle = Oracle::start(&python);

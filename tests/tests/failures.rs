@@ -115,7 +115,7 @@ async fn a_python_revision_stops_the_run_before_any_step() {
     let dir = versions(&[Rev::table("aaaa0001", &[])]);
     std::fs::write(
         dir.join("bbbb0002_py.py"),
-        "\"\"\"Python one\"\"\"\nrevision = 'bbbb0002'\ndown_revision = 'aaaa0001'\n\ndef upgrade():\n    pass\n",
+        "\"\"\"Python one\"\"\"\nrevision = 'bbbb0002'\ndown_revision = 'aaaa0001'\n\ndef upgrade():\n    conn = op.get_bind()\n    conn.execute('UPDATE t SET x = 1')\n",
     )
     .unwrap();
     write_versions(&dir, &[Rev::table("cccc0003", &["bbbb0002"])]);
@@ -128,6 +128,8 @@ async fn a_python_revision_stops_the_run_before_any_step() {
             matches!(&err, Error::NotRunnable(retort::NotRunnable::Python(revs)) if revs[0].0 == "bbbb0002"),
             "{err:?}"
         );
+        let message = err.to_string();
+        assert!(message.contains("bbbb0002_py.py: line 6: `op.get_bind()`"), "{message}");
         assert!(!pool.has_table("t_aaaa0001").await, "{backend:?}: refused before any step");
         // Stamping through it works, and so does running around it.
         m.stamp(pool.db(), &["bbbb0002"], false).await.unwrap();

@@ -32,13 +32,14 @@ impl PreparedStep<'_> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum NotRunnable {
-    /// Alembic `.py` revisions, whose bodies retort does not execute: each
-    /// id with its file.
+    /// Alembic `.py` revisions whose bodies retort could not translate for
+    /// the run (and has no SQL beside): each id with its file and what
+    /// stopped the translation.
     #[error(
         "cannot run Alembic Python revision(s) {}: retort does not run Python; write each one's SQL in a `.sql` file of the same name beside it (`-- upgrade` and `-- downgrade` sections; its header stays the .py's), start new databases from a baseline (`retort baseline`), or run this part with Alembic and continue with retort (it reads the same alembic_version)",
-        .0.iter().map(|(id, path)| format!("{id} ({})", path.display())).collect::<Vec<_>>().join(", ")
+        .0.iter().map(|(id, path, why)| format!("{id} ({}: {why})", path.display())).collect::<Vec<_>>().join(", ")
     )]
-    Python(Vec<(String, PathBuf)>),
+    Python(Vec<(String, PathBuf, String)>),
     /// A downgrade through a revision with no downgrade SQL for the dialect.
     #[error("cannot downgrade {revision} ({}) on {dialect}: it has no `-- downgrade` section for it; add one (an empty section is a deliberate no-op)", .path.display())]
     Irreversible {
@@ -79,8 +80,13 @@ impl RevisionGraph {
             };
             let mut statements = Vec::new();
             if let Some((rev, direction)) = revision {
-                if !rev.has_sql() {
-                    python.push((rev.id.clone(), rev.path.clone()));
+                let untranslated = rev.untranslated.iter().find(|u| u.stops(direction, dialect));
+                if rev.kind == crate::SourceKind::Python && rev.sql_file.is_none() && untranslated.is_some()
+                    || !rev.has_sql()
+                {
+                    let why = untranslated
+                        .map_or_else(|| "a Python body".to_owned(), |u| format!("line {}: {}", u.line, u.what));
+                    python.push((rev.id.clone(), rev.path.clone(), why));
                     continue;
                 }
                 if direction == Direction::Downgrade && rev.downgrade_for(dialect).is_none() {

@@ -1,7 +1,7 @@
 //! Reading revision files: retort's `.sql` format and the headers of
 //! Alembic's `.py` revisions.
 
-mod python;
+pub(crate) mod python;
 mod sql;
 
 use std::path::Path;

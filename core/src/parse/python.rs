@@ -9,42 +9,50 @@ use crate::diagnostic::Diagnostic;
 use crate::parse::id_diagnostic;
 use crate::revision::{HeaderLines, Revision, SourceKind, validate_id};
 
+/// A Python token: a name (or number), a string literal's value, or one
+/// punctuation character.
 #[derive(Debug, Clone, PartialEq)]
-enum Tok {
+pub(crate) enum Tok {
     Name(String),
     Str(String),
+    /// An f-string: its value is computed.
+    FString(String),
     Punct(char),
 }
 
+/// A token and the line it starts on.
 #[derive(Debug, Clone)]
-struct Token {
-    tok: Tok,
-    line: u32,
+pub(crate) struct Token {
+    pub(crate) tok: Tok,
+    pub(crate) line: u32,
 }
 
-/// A logical line of Python: its tokens and whether it starts at column 0.
-struct LogicalLine {
-    tokens: Vec<Token>,
-    top_level: bool,
+/// A logical line of Python: its tokens, whether it starts at column 0,
+/// and its indentation.
+pub(crate) struct LogicalLine {
+    pub(crate) tokens: Vec<Token>,
+    pub(crate) top_level: bool,
+    pub(crate) indent: usize,
 }
 
 /// An unterminated string, with the line it starts on.
-struct LexError(u32);
+pub(crate) struct LexError(pub(crate) u32);
 
 /// Splits Python source into logical lines of tokens, enough to read
 /// literal assignments and the docstring.
-fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
+pub(crate) fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
     let chars: Vec<char> = text.chars().collect();
     let mut lines = Vec::new();
     let mut tokens: Vec<Token> = Vec::new();
     let mut top_level = true;
+    let mut indent = 0usize;
     let mut at_line_start = true;
     let mut depth = 0usize;
     let mut line = 1u32;
     let mut i = 0;
-    let flush = |tokens: &mut Vec<Token>, lines: &mut Vec<LogicalLine>, top_level: bool| {
+    let flush = |tokens: &mut Vec<Token>, lines: &mut Vec<LogicalLine>, top_level: bool, indent: usize| {
         if !tokens.is_empty() {
-            lines.push(LogicalLine { tokens: std::mem::take(tokens), top_level });
+            lines.push(LogicalLine { tokens: std::mem::take(tokens), top_level, indent });
         }
     };
     while i < chars.len() {
@@ -53,7 +61,7 @@ fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
             line += 1;
             i += 1;
             if depth == 0 {
-                flush(&mut tokens, &mut lines, top_level);
+                flush(&mut tokens, &mut lines, top_level, indent);
                 at_line_start = true;
             }
             continue;
@@ -75,6 +83,8 @@ fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
         }
         if at_line_start && depth == 0 {
             top_level = tokens.is_empty() && (i == 0 || chars[i - 1] == '\n');
+            let line_start = chars[..i].iter().rposition(|&c| c == '\n').map_or(0, |at| at + 1);
+            indent = i - line_start;
             at_line_start = false;
         }
         let token_line = line;
@@ -88,7 +98,8 @@ fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
             if is_prefix && matches!(chars.get(i), Some('\'' | '"')) {
                 let raw = word.contains(['r', 'R']);
                 let value = read_string(&chars, &mut i, &mut line, raw)?;
-                tokens.push(Token { tok: Tok::Str(value), line: token_line });
+                let tok = if word.contains(['f', 'F']) { Tok::FString(value) } else { Tok::Str(value) };
+                tokens.push(Token { tok, line: token_line });
             } else {
                 tokens.push(Token { tok: Tok::Name(word), line: token_line });
             }
@@ -107,7 +118,7 @@ fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
         tokens.push(Token { tok: Tok::Punct(c), line: token_line });
         i += 1;
     }
-    flush(&mut tokens, &mut lines, top_level);
+    flush(&mut tokens, &mut lines, top_level, indent);
     Ok(lines)
 }
 
@@ -401,7 +412,10 @@ pub fn parse_python_revision_with(path: &Path, text: &str, known: &KnownNames) -
         checksum: checksum(text),
         kind: SourceKind::Python,
         sql_file: None,
+        untranslated: Vec::new(),
     };
+    let mut revision = revision;
+    crate::translate::attach(&mut revision, text);
     (Some(revision), problems)
 }
 

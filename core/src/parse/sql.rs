@@ -74,6 +74,7 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
         checksum: checksum(&sql),
         kind: if header.baseline { SourceKind::Baseline } else { SourceKind::Sql },
         sql_file: None,
+        untranslated: Vec::new(),
     };
     (Some(revision), file.problems)
 }

@@ -159,3 +159,31 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A Python with alembic: `RETORT_PYTHON`, else `.venv/bin/python` at the
+/// workspace root; `None` (said on stderr) when there is none, which fails
+/// in CI.
+#[allow(dead_code)]
+pub fn python_with_alembic(test: &str) -> Option<PathBuf> {
+    let candidates = std::env::var_os("RETORT_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python")]);
+    for candidate in candidates {
+        let ok = std::process::Command::new(&candidate)
+            .args(["-c", "import alembic, sqlalchemy"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Some(candidate);
+        }
+    }
+    let message = format!(
+        "{test} skipped: no Python with alembic found; create one with `python3 -m venv .venv && .venv/bin/pip install -r requirements-test.txt` or set RETORT_PYTHON"
+    );
+    assert!(std::env::var_os("CI").is_none(), "{message} (CI must run it)");
+    // Past the harness's capture: a skip must be visible in a passing run.
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("note: {message}\n").as_bytes());
+    None
+}

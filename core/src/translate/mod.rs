@@ -1,0 +1,349 @@
+//! Alembic `.py` bodies translated to SQL without Python: the literal
+//! subset of `upgrade()` and `downgrade()` (`op.*` calls whose arguments
+//! are literals, SQLAlchemy columns, types and constraints, module-level
+//! names bound to literals), rendered per engine as Alembic's offline mode
+//! writes it. Anything else is named at its line, never guessed.
+
+mod expr;
+mod ops;
+mod render;
+
+use std::collections::HashMap;
+
+use crate::parse::python::{LogicalLine, Tok, Token, lex};
+use crate::revision::{Dialect, Direction, Revision, Section, Untranslated};
+use expr::{Expr, Unsupported, describe, parse_expr};
+use ops::Op;
+
+/// The engines a translation writes sections for.
+const DIALECTS: [Dialect; 3] = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite];
+
+/// A body translated: for each engine its section, or why that engine
+/// cannot run it; no engines at all for a body that only raises
+/// (irreversible).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranslatedBody {
+    /// Each engine's section or refusal; empty for an irreversible body.
+    pub dialects: Vec<(Dialect, Result<Section, Untranslatable>)>,
+}
+
+impl TranslatedBody {
+    /// Every engine's section, or the first refusal.
+    pub fn sections(&self) -> Result<Vec<Section>, Untranslatable> {
+        self.dialects.iter().map(|(_, result)| result.clone()).collect()
+    }
+
+    /// The section for `dialect`, or why there is none.
+    pub fn section(&self, dialect: Dialect) -> Option<&Result<Section, Untranslatable>> {
+        self.dialects.iter().find(|(d, _)| *d == dialect).map(|(_, r)| r)
+    }
+}
+
+/// What could not be translated: the line and the construct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untranslatable {
+    /// 1-based line in the `.py` file.
+    pub line: u32,
+    /// What is there, and why it is not translated.
+    pub what: String,
+}
+
+impl std::fmt::Display for Untranslatable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.what)
+    }
+}
+
+/// The translation of a revision module's `upgrade()` and `downgrade()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translation {
+    /// The upgrade's sections.
+    pub upgrade: Result<TranslatedBody, Untranslatable>,
+    /// The downgrade's sections (none: irreversible).
+    pub downgrade: Result<TranslatedBody, Untranslatable>,
+}
+
+/// Translates the bodies of the revision module `text` (read from `path`,
+/// for nothing but messages).
+///
+/// ```
+/// use retort_core::Dialect;
+/// let text = "from alembic import op\nimport sqlalchemy as sa\nrevision = 'a1'\ndown_revision = None\n\ndef upgrade():\n    op.add_column('account', sa.Column('email', sa.String(100), nullable=True))\n\ndef downgrade():\n    op.drop_column('account', 'email')\n";
+/// let t = retort_core::translate::translate_python(text);
+/// let up = t.upgrade.unwrap();
+/// let mysql = up.section(Dialect::MySql).unwrap().as_ref().unwrap();
+/// assert_eq!(mysql.sql.trim(), "ALTER TABLE account ADD COLUMN email VARCHAR(100);");
+/// ```
+pub fn translate_python(text: &str) -> Translation {
+    let lines = match lex(text.strip_prefix('\u{feff}').unwrap_or(text)) {
+        Ok(lines) => lines,
+        Err(err) => {
+            let failed = Untranslatable { line: err.0, what: "an unterminated string".to_owned() };
+            return Translation { upgrade: Err(failed.clone()), downgrade: Err(failed) };
+        }
+    };
+    let bindings = module_bindings(&lines);
+    Translation {
+        upgrade: translate_function(&lines, "upgrade", &bindings),
+        downgrade: translate_function(&lines, "downgrade", &bindings),
+    }
+}
+
+/// Gives a `.py` revision the sections of its translated bodies, and
+/// records what could not be translated, per direction and engine.
+pub fn attach(revision: &mut Revision, text: &str) {
+    let translation = translate_python(text);
+    let mut untranslated = Vec::new();
+    for (direction, body) in [(Direction::Upgrade, translation.upgrade), (Direction::Downgrade, translation.downgrade)]
+    {
+        let mut sections = Vec::new();
+        match body {
+            Err(u) => untranslated.push(Untranslated { direction, dialect: None, line: u.line, what: u.what }),
+            Ok(body) if body.dialects.is_empty() && direction == Direction::Upgrade => {
+                untranslated.push(Untranslated {
+                    direction,
+                    dialect: None,
+                    line: revision.lines.id.max(1),
+                    what: "its upgrade() only raises".to_owned(),
+                });
+            }
+            Ok(body) => {
+                for (dialect, result) in body.dialects {
+                    match result {
+                        Ok(section) => sections.push(section),
+                        Err(u) => untranslated.push(Untranslated {
+                            direction,
+                            dialect: Some(dialect),
+                            line: u.line,
+                            what: u.what,
+                        }),
+                    }
+                }
+            }
+        }
+        match direction {
+            Direction::Upgrade => revision.upgrade = sections,
+            Direction::Downgrade => revision.downgrade = sections,
+        }
+    }
+    revision.untranslated = untranslated;
+}
+
+/// Module-level names bound to literal expressions.
+fn module_bindings(lines: &[LogicalLine]) -> HashMap<String, Expr> {
+    let mut bindings = HashMap::new();
+    for line in lines.iter().filter(|l| l.top_level) {
+        if let [Token { tok: Tok::Name(name), .. }, Token { tok: Tok::Punct('='), .. }, value @ ..] =
+            line.tokens.as_slice()
+            && !matches!(value.first(), Some(Token { tok: Tok::Punct('='), .. }))
+        {
+            match parse_expr(value) {
+                Ok(expr) => bindings.insert(name.clone(), expr),
+                Err(_) => bindings.remove(name),
+            };
+        }
+    }
+    bindings
+}
+
+/// The logical lines of `def name(...):`'s body, and the line of the `def`.
+fn function_body<'l>(lines: &'l [LogicalLine], name: &str) -> Option<(u32, Vec<&'l LogicalLine>, Vec<Token>)> {
+    let position = lines.iter().position(|l| {
+        l.top_level
+            && matches!(l.tokens.as_slice(), [Token { tok: Tok::Name(def), .. }, Token { tok: Tok::Name(n), .. }, ..] if def == "def" && n == name)
+    })?;
+    let def = &lines[position];
+    // `def upgrade() -> None: pass` keeps its body on the same line.
+    let colon = def.tokens.iter().rposition(|t| t.tok == Tok::Punct(':'))?;
+    let inline: Vec<Token> = def.tokens[colon + 1..].to_vec();
+    let body: Vec<&LogicalLine> = lines[position + 1..].iter().take_while(|l| l.indent > def.indent).collect();
+    Some((def.tokens[0].line, body, inline))
+}
+
+/// The keyword a statement starts with, named for a message.
+fn statement_kind(tokens: &[Token]) -> Option<String> {
+    let Some(Token { tok: Tok::Name(first), .. }) = tokens.first() else { return None };
+    let named = match first.as_str() {
+        "for" | "while" => "a loop",
+        "if" | "elif" | "else" => "an `if` (a condition Python decides at run time)",
+        "try" | "except" | "finally" => "a `try` block",
+        "with" => "a `with` block",
+        "def" | "class" => "a definition",
+        "import" | "from" => "an import inside the function",
+        "return" | "yield" | "global" | "nonlocal" | "del" | "assert" => "a Python statement",
+        _ => return None,
+    };
+    Some(format!("{named} ({})", describe(tokens)))
+}
+
+fn translate_function(
+    lines: &[LogicalLine],
+    name: &str,
+    bindings: &HashMap<String, Expr>,
+) -> Result<TranslatedBody, Untranslatable> {
+    let Some((def_line, body, inline)) = function_body(lines, name) else {
+        return Err(Untranslatable { line: 1, what: format!("no `def {name}()` in the module") });
+    };
+    let mut statements: Vec<&[Token]> = Vec::new();
+    split(&inline, &mut statements);
+    let indent = body.first().map(|l| l.indent);
+    for line in &body {
+        // A deeper line belongs to a compound statement, refused at its
+        // first line.
+        if Some(line.indent) == indent {
+            split(&line.tokens, &mut statements);
+        }
+    }
+    let mut operations: Vec<(u32, Op)> = Vec::new();
+    let mut raises = false;
+    for tokens in statements {
+        let line = tokens.first().map_or(def_line, |t| t.line);
+        let fail = |what: String| Untranslatable { line, what };
+        match tokens {
+            [Token { tok: Tok::Str(_), .. }] => continue,
+            [Token { tok: Tok::Name(word), .. }] if word == "pass" => continue,
+            [Token { tok: Tok::Name(word), .. }, ..] if word == "raise" => {
+                raises = true;
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(kind) = statement_kind(tokens) {
+            let what = if tokens.iter().any(|t| matches!(&t.tok, Tok::Name(n) if n == "batch_alter_table")) {
+                "`op.batch_alter_table`, which retort does not translate yet".to_owned()
+            } else if tokens.iter().any(|t| matches!(&t.tok, Tok::Name(n) if n == "autocommit_block")) {
+                "`autocommit_block`, which retort does not translate yet".to_owned()
+            } else {
+                kind
+            };
+            return Err(fail(what));
+        }
+        if tokens.iter().any(|t| matches!(&t.tok, Tok::Name(n) if n == "get_bind")) {
+            return Err(fail("`op.get_bind()`: a data migration that reads the database needs a person".to_owned()));
+        }
+        if matches!(tokens.get(1), Some(Token { tok: Tok::Punct('='), .. }))
+            && !matches!(tokens.get(2), Some(Token { tok: Tok::Punct('='), .. }))
+        {
+            return Err(fail(format!("an assignment ({})", describe(tokens))));
+        }
+        let expr = parse_expr(tokens).map_err(|Unsupported { line, what }| Untranslatable { line, what })?;
+        let Expr::Call(call) = substitute(expr, bindings) else {
+            return Err(fail(format!("{} (not an `op.*` call)", describe(tokens))));
+        };
+        let op = ops::operation(&call).map_err(fail)?;
+        operations.push((line, op));
+    }
+    if raises {
+        if operations.is_empty() {
+            return Ok(TranslatedBody { dialects: Vec::new() });
+        }
+        return Err(Untranslatable { line: def_line, what: "a `raise` after operations".to_owned() });
+    }
+    let dialects = DIALECTS
+        .iter()
+        .map(|&d| (d, section(d, def_line, &operations).map_err(|(line, what)| Untranslatable { line, what })))
+        .collect();
+    Ok(TranslatedBody { dialects })
+}
+
+/// Adds the statements of one logical line (`a(); b()` are two).
+fn split<'t>(tokens: &'t [Token], statements: &mut Vec<&'t [Token]>) {
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, token) in tokens.iter().enumerate() {
+        match token.tok {
+            Tok::Punct('(' | '[' | '{') => depth += 1,
+            Tok::Punct(')' | ']' | '}') => depth = depth.saturating_sub(1),
+            Tok::Punct(';') if depth == 0 => {
+                if i > start {
+                    statements.push(&tokens[start..i]);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < tokens.len() {
+        statements.push(&tokens[start..]);
+    }
+}
+
+/// Names bound at module level replaced by their values, through calls and
+/// containers.
+fn substitute(expr: Expr, bindings: &HashMap<String, Expr>) -> Expr {
+    match expr {
+        Expr::Name(name) => match bindings.get(&name) {
+            Some(value) if !matches!(value, Expr::Name(_)) => value.clone(),
+            _ => Expr::Name(name),
+        },
+        Expr::Call(mut call) => {
+            call.args = call.args.into_iter().map(|a| substitute(a, bindings)).collect();
+            call.kwargs = call.kwargs.into_iter().map(|(k, v)| (k, substitute(v, bindings))).collect();
+            Expr::Call(call)
+        }
+        Expr::List(items) => Expr::List(items.into_iter().map(|i| substitute(i, bindings)).collect()),
+        Expr::Dict(pairs) => {
+            Expr::Dict(pairs.into_iter().map(|(k, v)| (substitute(k, bindings), substitute(v, bindings))).collect())
+        }
+        other => other,
+    }
+}
+
+/// One engine's section: each operation's statements, placed at the line
+/// of its call where the lines before allow, so that a failing statement
+/// is reported near the call that made it.
+fn section(dialect: Dialect, def_line: u32, operations: &[(u32, Op)]) -> Result<Section, (u32, String)> {
+    let first = def_line + 1;
+    let mut sql = String::new();
+    let mut at = first;
+    for (line, op) in operations {
+        let statements = render::render(op, dialect).map_err(|why| (*line, why))?;
+        for statement in statements {
+            while at < *line {
+                sql.push('\n');
+                at += 1;
+            }
+            sql.push_str(&statement);
+            sql.push_str(";\n");
+            at += statement.matches('\n').count() as u32 + 1;
+        }
+    }
+    Ok(Section { dialect: Some(dialect), line: first, sql: sql.trim_end_matches('\n').to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql(body: &TranslatedBody, dialect: Dialect) -> String {
+        body.section(dialect).unwrap().as_ref().unwrap().sql.clone()
+    }
+
+    #[test]
+    fn statements_stand_at_the_line_of_their_call() {
+        let text = "revision = 'a'\nNAME = 'account'\n\ndef upgrade():\n    \"\"\"Doc.\"\"\"\n    op.drop_column(NAME, 'a')\n\n\n    op.drop_column(NAME, 'b')\n\ndef downgrade():\n    raise NotImplementedError()\n";
+        let t = translate_python(text);
+        let up = t.upgrade.unwrap();
+        let pg = up.section(Dialect::Postgres).unwrap().as_ref().unwrap();
+        let statements = crate::split_statements(&pg.sql, Dialect::Postgres, pg.line).unwrap();
+        assert_eq!(statements[0].line, 6);
+        assert_eq!(statements[1].line, 9);
+        assert_eq!(statements[1].sql, "ALTER TABLE account DROP COLUMN b");
+        assert!(t.downgrade.unwrap().dialects.is_empty(), "a body that raises is irreversible");
+    }
+
+    #[test]
+    fn python_beyond_the_subset_is_named_at_its_line() {
+        let text = "def upgrade():\n    conn = op.get_bind()\n    for row in conn.execute('x'):\n        pass\n\ndef downgrade():\n    for t in ('a', 'b'):\n        op.drop_table(t)\n";
+        let t = translate_python(text);
+        let up = t.upgrade.unwrap_err();
+        assert_eq!(up.line, 2);
+        assert!(up.what.contains("op.get_bind()"), "{up}");
+        let down = t.downgrade.unwrap_err();
+        assert_eq!(down.line, 7);
+        assert!(down.what.contains("a loop"), "{down}");
+        let t = translate_python("def upgrade():\n    op.create_index(None, 't', ['a'])\n\ndef downgrade(): pass\n");
+        assert!(t.upgrade.unwrap_err().what.contains("naming convention"));
+        assert!(sql(&t.downgrade.unwrap(), Dialect::Sqlite).is_empty());
+    }
+}
