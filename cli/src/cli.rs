@@ -104,6 +104,19 @@ pub enum Command {
     /// from which an empty database starts instead of running every
     /// revision up to it.
     Baseline(BaselineArgs),
+    /// Give every Alembic .py revision its SQL in a .sql file beside it:
+    /// translated, or captured from Alembic's offline mode (--alembic);
+    /// report the revisions that need a person.
+    Import {
+        /// The team's Python with Alembic and the project's packages, to
+        /// capture what retort cannot translate.
+        #[arg(long, value_name = "PYTHON")]
+        alembic: Option<PathBuf>,
+        /// The engines to write SQL for [default: the database URL's, else
+        /// all three].
+        #[arg(long, value_name = "DIALECTS", value_delimiter = ',')]
+        dialects: Vec<String>,
+    },
     /// Alembic's other verbs (upgrade, downgrade, stamp, current, history,
     /// heads, branches, show, check, ensure-version).
     #[command(flatten)]

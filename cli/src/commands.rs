@@ -289,6 +289,18 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 .map_err(|e| e.to_string())?;
             write_revision(&settings, graph, None, &revision, None)
         }
+        Command::Import { alembic, dialects } => {
+            let dialects: Vec<Dialect> = if !dialects.is_empty() {
+                dialects.iter().map(|d| d.parse::<Dialect>().map_err(|e| e.to_string())).collect::<Result<_, _>>()?
+            } else if let Some(name) = &args.dialect {
+                vec![name.parse::<Dialect>().map_err(|e| e.to_string())?]
+            } else if let Some(url) = &settings.database_url {
+                vec![dialect_of(url)?]
+            } else {
+                vec![Dialect::Postgres, Dialect::MySql, Dialect::Sqlite]
+            };
+            crate::import::run(&migrator, &dialects, alembic.as_deref())
+        }
         Command::Baseline(asked) => {
             let dialects = crate::baseline::dialects(asked, args.dialect.as_deref(), &settings)?;
             crate::baseline::run(&migrator, &settings, asked, &dialects, args.wait_for_database).await

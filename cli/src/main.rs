@@ -11,6 +11,7 @@ mod baseline;
 mod cli;
 mod commands;
 mod config;
+mod import;
 
 use std::process::ExitCode;
 

@@ -1,7 +1,7 @@
 //! retort's translation of Alembic `.py` bodies against Alembic itself: for
 //! every fixture revision in `fixtures/translate` and every engine, the
 //! statements Alembic's offline mode writes for `upgrade()` and
-//! `downgrade()` (tests/python/offline_sql.py) and retort's, compared
+//! `downgrade()` (cli/src/python/offline_sql.py, which `retort import --alembic` runs) and retort's, compared
 //! statement by statement with white space collapsed. Where Alembic
 //! refuses an engine (SQLite cannot ALTER a constraint), retort must
 //! refuse it too, naming the line; where retort refuses what Alembic
@@ -75,7 +75,7 @@ fn retort_statements(body: &Result<TranslatedBody, Untranslatable>, dialect: Dia
 #[test]
 fn translations_write_what_alembic_writes_on_every_engine() {
     let Some(python) = common::python_with_alembic("the translation test against Alembic") else { return };
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/offline_sql.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/src/python/offline_sql.py");
     let files = fixtures();
     let mut compared = 0;
     for (dialect, name) in [(Dialect::Postgres, "postgresql"), (Dialect::MySql, "mysql"), (Dialect::Sqlite, "sqlite")] {

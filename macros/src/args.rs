@@ -5,7 +5,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token};
 
 /// The options the attribute knows, for the error about an unknown one.
-pub const KNOWN: &str = "allow_multiple_heads, allow_missing_build_script, version_table = \"…\", version_table_schema = \"…\", crate = \"…\"";
+pub const KNOWN: &str = "allow_multiple_heads, allow_missing_build_script, allow_untranslated, version_table = \"…\", version_table_schema = \"…\", crate = \"…\"";
 
 /// What `#[migrations(…)]` says.
 pub struct Args {
@@ -15,6 +15,9 @@ pub struct Args {
     pub allow_multiple_heads: bool,
     /// Do not warn that the crate has no build script.
     pub allow_missing_build_script: bool,
+    /// Accept `.py` revisions whose upgrade needs Python even where a new
+    /// database would have to run them (this binary never builds one).
+    pub allow_untranslated: bool,
     /// The version table's name.
     pub version_table: Option<LitStr>,
     /// The version table's schema.
@@ -35,6 +38,7 @@ impl Parse for Args {
             dir,
             allow_multiple_heads: false,
             allow_missing_build_script: false,
+            allow_untranslated: false,
             version_table: None,
             version_table_schema: None,
             krate: None,
@@ -55,6 +59,7 @@ impl Parse for Args {
             match name.to_string().as_str() {
                 "allow_multiple_heads" => args.allow_multiple_heads = true,
                 "allow_missing_build_script" => args.allow_missing_build_script = true,
+                "allow_untranslated" => args.allow_untranslated = true,
                 "version_table" => args.version_table = Some(value(input)?),
                 "version_table_schema" => args.version_table_schema = Some(value(input)?),
                 "crate" => args.krate = Some(value(input)?),

@@ -125,7 +125,47 @@ fn validate<'s>(args: &Args, source: &'s Source) -> Result<&'s RevisionGraph, Er
     if !args.allow_multiple_heads {
         problems.extend(graph.multiple_heads().map(Diagnostic::into_error));
     }
+    if !args.allow_untranslated {
+        problems.extend(needs_python(graph));
+    }
     if problems.is_empty() { Ok(graph) } else { Err(problems.iter().map(|p| source.error(args, p)).collect()) }
+}
+
+/// The `.py` revisions whose upgrade needs Python (not translated, no SQL
+/// beside them) that every engine would have to run to build a new
+/// database, past its newest baseline: then no new database can be built
+/// from this binary. Where one engine's baseline covers them, the runtime
+/// names them if another engine ever needs them.
+fn needs_python(graph: &RevisionGraph) -> Vec<Diagnostic> {
+    use retort_core::{Dialect, Direction};
+    let runs = |dialect| {
+        graph
+            .plan_upgrade_from_baseline(retort_core::AT_BASE, "heads", dialect)
+            .map(|plan| plan.revision_ids().into_iter().map(str::to_owned).collect::<std::collections::HashSet<_>>())
+    };
+    let (Ok(postgres), Ok(mysql), Ok(sqlite)) = (runs(Dialect::Postgres), runs(Dialect::MySql), runs(Dialect::Sqlite))
+    else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for rev in graph.revisions() {
+        if !(postgres.contains(&rev.id) && mysql.contains(&rev.id) && sqlite.contains(&rev.id)) {
+            continue;
+        }
+        let Some(why) = rev.untranslated.iter().find(|u| u.direction == Direction::Upgrade && u.dialect.is_none())
+        else {
+            continue;
+        };
+        let stem = rev.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        problems.push(
+            Diagnostic::error(format!("a new database would run the upgrade of {}, which needs Python: {}", rev.id, why.what))
+                .at(&rev.path, why.line)
+                .help(format!(
+                    "write its SQL in {stem}.sql beside it, start new databases from a baseline past it (`retort baseline`), or add `allow_untranslated` when this binary never builds a new database"
+                )),
+        );
+    }
+    problems
 }
 
 /// The struct and its API over no revisions, for arguments that could not

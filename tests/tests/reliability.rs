@@ -97,6 +97,25 @@ async fn tables_present(pool: &Pool) -> Vec<usize> {
     found
 }
 
+/// Waits until the server has finished what the killed process sent: a
+/// COMMIT already on the wire completes after the client is gone, and the
+/// checks below must not read the tables before it and the version table
+/// after it. PostgreSQL only (MySQL's check allows the edge revision).
+async fn settle(pool: &Pool) {
+    if !matches!(pool, Pool::Postgres(_)) {
+        return;
+    }
+    let busy = "SELECT CAST(count(*) AS TEXT) FROM pg_stat_activity WHERE datname = current_database() \
+                AND pid <> pg_backend_pid() AND state IS NOT NULL AND state <> 'idle'";
+    for _ in 0..200 {
+        if pool.strings(busy).await == ["0"] {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the killed run's session is still busy after 2 s");
+}
+
 /// The revision the version table claims, as a number (`None`: base).
 async fn claimed(pool: &Pool) -> Option<usize> {
     if !pool.has_table("alembic_version").await {
@@ -157,6 +176,7 @@ async fn kill_9_at_random_moments_never_leaves_the_version_table_lying_and_the_n
                 }
                 child.kill().unwrap();
                 child.wait().unwrap();
+                settle(&pool).await;
 
                 let claim = claimed(&pool).await;
                 let tables = tables_present(&pool).await;

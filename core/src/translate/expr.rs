@@ -230,10 +230,13 @@ impl Parser<'_> {
         match self.peek() {
             None => Ok(expr),
             Some(Token { tok: Tok::Punct(',' | ')' | ']' | '}' | ':' | '='), .. }) => Ok(expr),
-            Some(Token { tok: Tok::Punct('.'), line }) => Err(self.unsupported(
-                *line,
-                format!("a method called on {}", describe(&self.tokens[self.at.saturating_sub(3)..])),
-            )),
+            Some(Token { tok: Tok::Punct('.'), line }) => {
+                let method = match self.tokens.get(self.at + 1) {
+                    Some(Token { tok: Tok::Name(name), .. }) => format!("`.{name}(…)`"),
+                    _ => "an attribute".to_owned(),
+                };
+                Err(self.unsupported(*line, format!("a method call ({method} on a computed value)")))
+            }
             Some(Token { tok: Tok::Name(word), line }) if word == "for" => {
                 Err(self.unsupported(*line, "a comprehension".to_owned()))
             }
@@ -308,7 +311,7 @@ mod tests {
 
     #[test]
     fn python_beyond_the_subset_is_named() {
-        assert!(parse("op.get_bind().execute('x')").unwrap_err().what.contains("method called"));
+        assert!(parse("op.get_bind().execute('x')").unwrap_err().what.contains("method call (`.execute(…)`"));
         assert!(parse("f'x{y}'").unwrap_err().what.contains("f-string"));
         assert!(parse("[x for x in y]").unwrap_err().what.contains("comprehension"));
         assert!(parse("a + b").unwrap_err().what.contains("operators"));

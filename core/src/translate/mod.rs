@@ -269,7 +269,7 @@ fn split<'t>(tokens: &'t [Token], statements: &mut Vec<&'t [Token]>) {
 }
 
 /// Names bound at module level replaced by their values, through calls and
-/// containers.
+/// containers (so `t = sa.table(…)` then `op.bulk_insert(t, […])` reads).
 fn substitute(expr: Expr, bindings: &HashMap<String, Expr>) -> Expr {
     match expr {
         Expr::Name(name) => match bindings.get(&name) {

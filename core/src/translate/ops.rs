@@ -98,6 +98,7 @@ pub(crate) enum Op {
     DropIndex {
         name: String,
         table: Option<Qualified>,
+        if_exists: bool,
     },
     AddConstraint {
         table: Qualified,
@@ -110,6 +111,13 @@ pub(crate) enum Op {
     },
     AlterColumn(AlterColumn),
     Execute(String),
+    /// `op.bulk_insert(sa.table(…), [{…}, …])`: the table's columns (name,
+    /// type) and each row's values by column.
+    BulkInsert {
+        table: Qualified,
+        columns: Vec<(String, Option<SaType>)>,
+        rows: Vec<Vec<(String, Expr)>>,
+    },
 }
 
 /// `op.alter_column`.
@@ -392,12 +400,66 @@ pub(crate) fn operation(call: &Call) -> Result<Op, Refusal> {
             })
         }
         "drop_index" => {
-            known_kwargs(call, &["table_name", "schema"])?;
+            known_kwargs(call, &["table_name", "schema", "if_exists"])?;
             let table = match call.arg(1, "table_name") {
                 None | Some(Expr::None) => None,
                 some => Some(qualified(some, schema, "the table name")?),
             };
-            Ok(Op::DropIndex { name: string(call.arg(0, "index_name"), "the index name")?, table })
+            let if_exists = boolean(call.kwarg("if_exists"), "if_exists")?.unwrap_or(false);
+            Ok(Op::DropIndex { name: string(call.arg(0, "index_name"), "the index name")?, table, if_exists })
+        }
+        "create_primary_key" => {
+            known_kwargs(call, &["schema"])?;
+            Ok(Op::AddConstraint {
+                table: qualified(call.args.get(1), schema, "the table name")?,
+                constraint: Constraint::PrimaryKey {
+                    name: Some(string(call.args.first(), "the constraint name")?),
+                    columns: strings(call.args.get(2), "the columns")?,
+                },
+            })
+        }
+        "bulk_insert" => {
+            known_kwargs(call, &["multiinsert"])?;
+            if matches!(call.kwarg("multiinsert"), Some(Expr::Bool(false))) {
+                return Err("bulk_insert with multiinsert=False".to_owned());
+            }
+            let Some(Expr::Call(table)) =
+                call.args.first().filter(|t| matches!(t, Expr::Call(c) if c.func.ends_with("table")))
+            else {
+                return Err("bulk_insert into something other than a `sa.table(…)` bound at module level".to_owned());
+            };
+            known_kwargs(table, &["schema"])?;
+            let mut columns = Vec::new();
+            for column in &table.args[1..] {
+                let Expr::Call(column) = column else {
+                    return Err("a sa.table argument that is not sa.column(…)".to_owned());
+                };
+                let ty = column.args.get(1).map(sa_type).transpose()?;
+                columns.push((string(column.args.first(), "the column name")?, ty));
+            }
+            let Some(Expr::List(rows)) = call.args.get(1) else {
+                return Err("bulk_insert rows that are not a list".to_owned());
+            };
+            let rows = rows
+                .iter()
+                .map(|row| match row {
+                    Expr::Dict(pairs) => pairs
+                        .iter()
+                        .map(|(k, v)| match v {
+                            Expr::Str(_) | Expr::Num(_) | Expr::Bool(_) | Expr::None => {
+                                Ok((string(Some(k), "a row key")?, v.clone()))
+                            }
+                            other => Err(format!("a row value {}", short(other))),
+                        })
+                        .collect::<Result<Vec<_>, _>>(),
+                    other => Err(format!("a row {}", short(other))),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Op::BulkInsert {
+                table: qualified(table.args.first(), table.kwarg("schema"), "the table name")?,
+                columns,
+                rows,
+            })
         }
         "create_foreign_key" => {
             known_kwargs(call, &["ondelete", "onupdate", "source_schema", "referent_schema"])?;

@@ -85,6 +85,21 @@ pub(crate) fn type_sql(ty: &SaType, dialect: Dialect) -> Result<String, Refusal>
     })
 }
 
+/// A row value as SQLAlchemy renders it with literal binds.
+fn literal(dialect: Dialect, value: &Expr) -> Result<String, Refusal> {
+    Ok(match value {
+        Expr::None => "NULL".to_owned(),
+        Expr::Num(n) => n.clone(),
+        Expr::Bool(b) => match dialect {
+            Dialect::Sqlite => if *b { "1" } else { "0" }.to_owned(),
+            _ => if *b { "true" } else { "false" }.to_owned(),
+        },
+        Expr::Str(s) if dialect == Dialect::MySql => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
+        Expr::Str(s) => format!("'{}'", s.replace('\'', "''")),
+        other => return Err(format!("the value {other:?}")),
+    })
+}
+
 fn default_sql(default: &Default, dialect: Dialect) -> String {
     match default {
         Default::Quoted(s) => format!("'{}'", s.replace('\'', "''")),
@@ -239,15 +254,44 @@ pub(crate) fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, Refusal> 
             }
             vec![sql]
         }
-        Op::DropIndex { name, table: t } => match (dialect, t) {
-            (Dialect::MySql, Some(t)) => vec![format!("DROP INDEX {} ON {}", ident(dialect, name), table(dialect, t))],
-            (Dialect::MySql, None) => return Err("drop_index without table_name on MySQL".to_owned()),
-            _ => {
-                let schema = t.as_ref().and_then(|t| t.schema.as_ref());
-                let qualified = Qualified { schema: schema.cloned(), name: name.clone() };
-                vec![format!("DROP INDEX {}", table(dialect, &qualified))]
+        Op::DropIndex { name, table: t, if_exists } => {
+            let exists = if *if_exists { "IF EXISTS " } else { "" };
+            match (dialect, t) {
+                (Dialect::MySql, Some(t)) => {
+                    vec![format!("DROP INDEX {exists}{} ON {}", ident(dialect, name), table(dialect, t))]
+                }
+                (Dialect::MySql, None) => return Err("drop_index without table_name on MySQL".to_owned()),
+                _ => {
+                    let schema = t.as_ref().and_then(|t| t.schema.as_ref());
+                    let qualified = Qualified { schema: schema.cloned(), name: name.clone() };
+                    vec![format!("DROP INDEX {exists}{}", table(dialect, &qualified))]
+                }
             }
-        },
+        }
+        Op::BulkInsert { table: t, columns, rows } => {
+            let mut statements = Vec::with_capacity(rows.len());
+            for row in rows {
+                // The table's column order, for the columns the row gives.
+                let mut names = Vec::new();
+                let mut values = Vec::new();
+                for (column, _) in columns {
+                    if let Some((_, value)) = row.iter().find(|(k, _)| k == column) {
+                        names.push(ident(dialect, column));
+                        values.push(literal(dialect, value)?);
+                    }
+                }
+                if let Some((unknown, _)) = row.iter().find(|(k, _)| !columns.iter().any(|(c, _)| c == k)) {
+                    return Err(format!("a row names {unknown}, which the sa.table does not have"));
+                }
+                statements.push(format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    table(dialect, t),
+                    names.join(", "),
+                    values.join(", ")
+                ));
+            }
+            statements
+        }
         Op::AddConstraint { table: t, constraint } => {
             if dialect == Dialect::Sqlite {
                 return sqlite_alter("adding a constraint");

@@ -49,11 +49,16 @@ def main():
         spec = importlib.util.spec_from_file_location(f"revision_{index}", path)
         module = importlib.util.module_from_spec(spec)
         entry = {}
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as error:  # an import of the project's, say
+            failed = {"error": f"importing it: {type(error).__name__}: {error}"}
+            result[path] = {"upgrade": failed, "downgrade": failed}
+            continue
         for name in ("upgrade", "downgrade"):
             try:
                 entry[name] = body(module, name, dialect)
-            except Exception as error:  # the test reports it with the file
+            except Exception as error:  # reported with the file
                 entry[name] = {"error": f"{type(error).__name__}: {error}"}
         result[path] = entry
     json.dump(result, sys.stdout, indent=1)
