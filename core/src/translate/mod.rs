@@ -25,6 +25,9 @@ const DIALECTS: [Dialect; 3] = [Dialect::Postgres, Dialect::MySql, Dialect::Sqli
 pub struct TranslatedBody {
     /// Each engine's section or refusal; empty for an irreversible body.
     pub dialects: Vec<(Dialect, Result<Section, Untranslatable>)>,
+    /// The body has an `autocommit_block`: the revision runs outside a
+    /// transaction (retort's `Transactional: false`).
+    pub autocommit: bool,
 }
 
 impl TranslatedBody {
@@ -93,6 +96,11 @@ pub fn translate_python(text: &str) -> Translation {
 /// records what could not be translated, per direction and engine.
 pub fn attach(revision: &mut Revision, text: &str) {
     let translation = translate_python(text);
+    let autocommit =
+        [&translation.upgrade, &translation.downgrade].iter().any(|b| b.as_ref().is_ok_and(|b| b.autocommit));
+    if autocommit {
+        revision.transactional = false;
+    }
     let mut untranslated = Vec::new();
     for (direction, body) in [(Direction::Upgrade, translation.upgrade), (Direction::Downgrade, translation.downgrade)]
     {
@@ -187,12 +195,31 @@ fn translate_function(
     let mut statements: Vec<&[Token]> = Vec::new();
     split(&inline, &mut statements);
     let indent = body.first().map(|l| l.indent);
+    let mut autocommit = false;
+    let mut block: Option<(usize, Option<usize>)> = None;
     for line in &body {
+        // Inside `with op.get_context().autocommit_block():`, its statements.
+        if let Some((with_indent, inner)) = &mut block {
+            if line.indent > *with_indent {
+                if inner.is_none_or(|i| i == line.indent) {
+                    *inner = Some(line.indent);
+                    split(&line.tokens, &mut statements);
+                }
+                continue;
+            }
+            block = None;
+        }
         // A deeper line belongs to a compound statement, refused at its
         // first line.
-        if Some(line.indent) == indent {
-            split(&line.tokens, &mut statements);
+        if Some(line.indent) != indent {
+            continue;
         }
+        if is_autocommit_block(&line.tokens) {
+            autocommit = true;
+            block = Some((line.indent, None));
+            continue;
+        }
+        split(&line.tokens, &mut statements);
     }
     let mut operations: Vec<(u32, Op)> = Vec::new();
     let mut raises = false;
@@ -211,8 +238,6 @@ fn translate_function(
         if let Some(kind) = statement_kind(tokens) {
             let what = if tokens.iter().any(|t| matches!(&t.tok, Tok::Name(n) if n == "batch_alter_table")) {
                 "`op.batch_alter_table`, which retort does not translate yet".to_owned()
-            } else if tokens.iter().any(|t| matches!(&t.tok, Tok::Name(n) if n == "autocommit_block")) {
-                "`autocommit_block`, which retort does not translate yet".to_owned()
             } else {
                 kind
             };
@@ -235,7 +260,7 @@ fn translate_function(
     }
     if raises {
         if operations.is_empty() {
-            return Ok(TranslatedBody { dialects: Vec::new() });
+            return Ok(TranslatedBody { dialects: Vec::new(), autocommit });
         }
         return Err(Untranslatable { line: def_line, what: "a `raise` after operations".to_owned() });
     }
@@ -243,7 +268,15 @@ fn translate_function(
         .iter()
         .map(|&d| (d, section(d, def_line, &operations).map_err(|(line, what)| Untranslatable { line, what })))
         .collect();
-    Ok(TranslatedBody { dialects })
+    Ok(TranslatedBody { dialects, autocommit })
+}
+
+/// `with op.get_context().autocommit_block():`
+fn is_autocommit_block(tokens: &[Token]) -> bool {
+    matches!(tokens.first(), Some(Token { tok: Tok::Name(w), .. }) if w == "with")
+        && matches!(tokens.last(), Some(Token { tok: Tok::Punct(':'), .. }))
+        && tokens.iter().any(|t| matches!(&t.tok, Tok::Name(n) if n == "autocommit_block"))
+        && tokens.iter().filter(|t| matches!(&t.tok, Tok::Name(_))).count() == 4
 }
 
 /// Adds the statements of one logical line (`a(); b()` are two).
@@ -345,5 +378,18 @@ mod tests {
         let t = translate_python("def upgrade():\n    op.create_index(None, 't', ['a'])\n\ndef downgrade(): pass\n");
         assert!(t.upgrade.unwrap_err().what.contains("naming convention"));
         assert!(sql(&t.downgrade.unwrap(), Dialect::Sqlite).is_empty());
+    }
+
+    #[test]
+    fn an_autocommit_block_makes_the_revision_run_outside_a_transaction() {
+        let text = "revision = 'a1b2'\ndown_revision = None\n\ndef upgrade():\n    with op.get_context().autocommit_block():\n        op.execute('VACUUM')\n        op.execute('SELECT 2')\n    op.execute('SELECT 3')\n\ndef downgrade():\n    pass\n";
+        let (rev, problems) = crate::parse_python_revision(std::path::Path::new("a1b2_x.py"), text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let rev = rev.unwrap();
+        assert!(!rev.transactional);
+        let statements = rev.statements(Direction::Upgrade, Dialect::Postgres).unwrap();
+        let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql, ["VACUUM", "SELECT 2", "SELECT 3"]);
+        assert_eq!(statements[0].line, 6);
     }
 }

@@ -94,11 +94,14 @@ pub(crate) enum Op {
         unique: bool,
         postgresql_where: Option<String>,
         sqlite_where: Option<String>,
+        postgresql_using: Option<String>,
+        concurrently: bool,
     },
     DropIndex {
         name: String,
         table: Option<Qualified>,
         if_exists: bool,
+        concurrently: bool,
     },
     AddConstraint {
         table: Qualified,
@@ -384,7 +387,17 @@ pub(crate) fn operation(call: &Call) -> Result<Op, Refusal> {
             })
         }
         "create_index" => {
-            known_kwargs(call, &["unique", "schema", "postgresql_where", "sqlite_where"])?;
+            known_kwargs(
+                call,
+                &[
+                    "unique",
+                    "schema",
+                    "postgresql_where",
+                    "sqlite_where",
+                    "postgresql_using",
+                    "postgresql_concurrently",
+                ],
+            )?;
             let where_of = |key: &str| match call.kwarg(key) {
                 None | Some(Expr::None) => Ok(None),
                 Some(Expr::Call(t)) if t.func.ends_with("text") => string(t.args.first(), "the WHERE text").map(Some),
@@ -397,16 +410,26 @@ pub(crate) fn operation(call: &Call) -> Result<Op, Refusal> {
                 unique: boolean(call.kwarg("unique"), "unique")?.unwrap_or(false),
                 postgresql_where: where_of("postgresql_where")?,
                 sqlite_where: where_of("sqlite_where")?,
+                postgresql_using: optional_string(call.kwarg("postgresql_using"), "postgresql_using")?,
+                concurrently: boolean(call.kwarg("postgresql_concurrently"), "postgresql_concurrently")?
+                    .unwrap_or(false),
             })
         }
         "drop_index" => {
-            known_kwargs(call, &["table_name", "schema", "if_exists"])?;
+            known_kwargs(call, &["table_name", "schema", "if_exists", "postgresql_concurrently"])?;
             let table = match call.arg(1, "table_name") {
                 None | Some(Expr::None) => None,
                 some => Some(qualified(some, schema, "the table name")?),
             };
             let if_exists = boolean(call.kwarg("if_exists"), "if_exists")?.unwrap_or(false);
-            Ok(Op::DropIndex { name: string(call.arg(0, "index_name"), "the index name")?, table, if_exists })
+            let concurrently =
+                boolean(call.kwarg("postgresql_concurrently"), "postgresql_concurrently")?.unwrap_or(false);
+            Ok(Op::DropIndex {
+                name: string(call.arg(0, "index_name"), "the index name")?,
+                table,
+                if_exists,
+                concurrently,
+            })
         }
         "create_primary_key" => {
             known_kwargs(call, &["schema"])?;

@@ -79,6 +79,30 @@ pub(crate) fn type_sql(ty: &SaType, dialect: Dialect) -> Result<String, Refusal>
         "JSON" => "JSON".to_owned(),
         "Uuid" | "UUID" if dialect == Dialect::Postgres => "UUID".to_owned(),
         "Uuid" => "CHAR(32)".to_owned(),
+        "Enum" | "postgresql.ENUM" => {
+            let labels = enum_labels(ty)?;
+            match dialect {
+                Dialect::Postgres => ident(dialect, &enum_name(ty)?),
+                Dialect::MySql if ty.name == "Enum" => format!(
+                    "ENUM({})",
+                    labels.iter().map(|l| format!("'{}'", l.replace('\'', "''"))).collect::<Vec<_>>().join(",")
+                ),
+                Dialect::Sqlite if ty.name == "Enum" => {
+                    format!("VARCHAR({})", labels.iter().map(|l| l.chars().count()).max().unwrap_or(0))
+                }
+                _ => return Err(format!("the type `{}` on {dialect}", ty.name)),
+            }
+        }
+        "postgresql.ARRAY" | "ARRAY" if dialect == Dialect::Postgres => {
+            let inner = ty.args.first().ok_or("an ARRAY without its item type")?;
+            format!("{}[]", type_sql(&super::ops::sa_type(inner)?, dialect)?)
+        }
+        "postgresql.TIMESTAMP" if dialect == Dialect::Postgres => {
+            if timezone { "TIMESTAMP WITH TIME ZONE" } else { "TIMESTAMP WITHOUT TIME ZONE" }.to_owned()
+        }
+        "postgresql.JSON" if dialect == Dialect::Postgres => "JSON".to_owned(),
+        "postgresql.BYTEA" if dialect == Dialect::Postgres => "BYTEA".to_owned(),
+        "postgresql.INET" if dialect == Dialect::Postgres => "INET".to_owned(),
         "postgresql.JSONB" if dialect == Dialect::Postgres => "JSONB".to_owned(),
         "postgresql.UUID" if dialect == Dialect::Postgres => "UUID".to_owned(),
         other => return Err(format!("the type `{other}` on {dialect}")),
@@ -98,6 +122,48 @@ fn literal(dialect: Dialect, value: &Expr) -> Result<String, Refusal> {
         Expr::Str(s) => format!("'{}'", s.replace('\'', "''")),
         other => return Err(format!("the value {other:?}")),
     })
+}
+
+/// The labels of an Enum written as strings; a Python enum class, or an
+/// option retort does not render, is refused.
+fn enum_labels(ty: &SaType) -> Result<Vec<String>, Refusal> {
+    for (key, value) in &ty.kwargs {
+        match (key.as_str(), value) {
+            ("name", _) | ("create_type", Expr::Bool(_)) | ("create_constraint", Expr::Bool(false)) => {}
+            ("native_enum", Expr::Bool(true)) => {}
+            _ => return Err(format!("an Enum with `{key}=`")),
+        }
+    }
+    ty.args
+        .iter()
+        .map(|a| match a {
+            Expr::Str(label) => Ok(label.clone()),
+            _ => Err("an Enum of something other than string labels (a Python enum class?)".to_owned()),
+        })
+        .collect()
+}
+
+fn enum_name(ty: &SaType) -> Result<String, Refusal> {
+    match ty.kwargs.iter().find(|(k, _)| k == "name") {
+        Some((_, Expr::Str(name))) => Ok(name.clone()),
+        _ => Err("an Enum without `name=` (PostgreSQL names its type)".to_owned()),
+    }
+}
+
+/// `CREATE TYPE … AS ENUM` for an Enum column PostgreSQL must create with
+/// its table (not one marked `create_type=False`).
+fn create_enum_type(ty: &SaType) -> Result<Option<String>, Refusal> {
+    if !matches!(ty.name.as_str(), "Enum" | "postgresql.ENUM")
+        || ty.kwargs.iter().any(|(k, v)| k == "create_type" && *v == Expr::Bool(false))
+    {
+        return Ok(None);
+    }
+    let labels = enum_labels(ty)?;
+    Ok(Some(format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        ident(Dialect::Postgres, &enum_name(ty)?),
+        labels.iter().map(|l| format!("'{}'", l.replace('\'', "''"))).collect::<Vec<_>>().join(", ")
+    )))
 }
 
 fn default_sql(default: &Default, dialect: Dialect) -> String {
@@ -236,9 +302,23 @@ pub(crate) fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, Refusal> 
         Op::DropColumn { table: t, column } => {
             vec![format!("ALTER TABLE {} DROP COLUMN {}", table(dialect, t), ident(dialect, column))]
         }
-        Op::CreateIndex { name, table: t, columns, unique, postgresql_where, sqlite_where } => {
+        Op::CreateIndex {
+            name,
+            table: t,
+            columns,
+            unique,
+            postgresql_where,
+            sqlite_where,
+            postgresql_using,
+            concurrently,
+        } => {
+            let using = match (dialect, postgresql_using) {
+                (Dialect::Postgres, Some(method)) => format!("USING {method} "),
+                _ => String::new(),
+            };
+            let concurrently = if *concurrently && dialect == Dialect::Postgres { "CONCURRENTLY " } else { "" };
             let mut sql = format!(
-                "CREATE {}INDEX {} ON {} ({})",
+                "CREATE {}INDEX {concurrently}{} ON {} {using}({})",
                 if *unique { "UNIQUE " } else { "" },
                 ident(dialect, name),
                 table(dialect, t),
@@ -254,8 +334,13 @@ pub(crate) fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, Refusal> 
             }
             vec![sql]
         }
-        Op::DropIndex { name, table: t, if_exists } => {
-            let exists = if *if_exists { "IF EXISTS " } else { "" };
+        Op::DropIndex { name, table: t, if_exists, concurrently } => {
+            let exists = match (*concurrently && dialect == Dialect::Postgres, *if_exists) {
+                (true, true) => "CONCURRENTLY IF EXISTS ",
+                (true, false) => "CONCURRENTLY ",
+                (false, true) => "IF EXISTS ",
+                (false, false) => "",
+            };
             match (dialect, t) {
                 (Dialect::MySql, Some(t)) => {
                     vec![format!("DROP INDEX {exists}{} ON {}", ident(dialect, name), table(dialect, t))]
@@ -372,7 +457,13 @@ fn create_table(
     if let (Dialect::MySql, Some(engine)) = (dialect, mysql_engine) {
         sql.push_str(&format!("ENGINE={engine}"));
     }
-    let mut statements = vec![sql];
+    let mut statements = Vec::new();
+    if dialect == Dialect::Postgres {
+        for column in columns {
+            statements.extend(create_enum_type(&column.ty)?);
+        }
+    }
+    statements.push(sql);
     for column in columns.iter().filter(|c| c.index) {
         statements.push(format!(
             "CREATE INDEX {} ON {} ({})",
