@@ -13,7 +13,9 @@ import importlib.util
 import json
 import sys
 
+from alembic.config import Config
 from alembic.operations import Operations
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 
 
@@ -37,7 +39,12 @@ def body(module, name, dialect):
         dialect_name=dialect,
         opts={"as_sql": True, "output_buffer": buffer, "literal_binds": True},
     )
-    with Operations.context(context):
+    # `from alembic import context` in a revision (context.get_impl(),
+    # context.is_offline_mode()) sees an environment as env.py makes it.
+    environment = EnvironmentContext(Config(), None)
+    environment.context_opts["as_sql"] = True
+    environment._migration_context = context
+    with environment, Operations.context(context):
         getattr(module, name)()
     return buffer.statements
 

@@ -389,7 +389,7 @@ pub fn parse_python_revision_with(path: &Path, text: &str, known: &KnownNames) -
         }
     }
     let line_of = |v: &Option<(Vec<String>, u32)>| v.as_ref().map_or(0, |(_, line)| *line);
-    let lines = HeaderLines {
+    let header_lines = HeaderLines {
         id: id_line,
         revises: line_of(&down_revision),
         branch_labels: line_of(&branch_labels),
@@ -408,14 +408,14 @@ pub fn parse_python_revision_with(path: &Path, text: &str, known: &KnownNames) -
         upgrade: Vec::new(),
         downgrade: Vec::new(),
         path: path.to_path_buf(),
-        lines,
+        lines: header_lines,
         checksum: checksum(text),
         kind: SourceKind::Python,
         sql_file: None,
         untranslated: Vec::new(),
     };
     let mut revision = revision;
-    crate::translate::attach(&mut revision, text);
+    crate::translate::attach(&mut revision, &lines);
     (Some(revision), problems)
 }
 

@@ -77,6 +77,9 @@ pub(crate) fn describe(tokens: &[Token]) -> String {
         })
         .collect();
     let mut joined = text.join(" ").replace(" . ", ".").replace(" (", "(").replace("( ", "(");
+    for operator in ["= =", "! =", "< =", "> =", "+ =", "- =", "* *", " ,"] {
+        joined = joined.replace(operator, &operator.replace(' ', ""));
+    }
     if tokens.len() > 8 {
         joined.push_str(" …");
     }

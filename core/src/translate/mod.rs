@@ -78,24 +78,28 @@ pub struct Translation {
 /// assert_eq!(mysql.sql.trim(), "ALTER TABLE account ADD COLUMN email VARCHAR(100);");
 /// ```
 pub fn translate_python(text: &str) -> Translation {
-    let lines = match lex(text.strip_prefix('\u{feff}').unwrap_or(text)) {
-        Ok(lines) => lines,
+    match lex(text.strip_prefix('\u{feff}').unwrap_or(text)) {
+        Ok(lines) => translate_lines(&lines),
         Err(err) => {
             let failed = Untranslatable { line: err.0, what: "an unterminated string".to_owned() };
-            return Translation { upgrade: Err(failed.clone()), downgrade: Err(failed) };
+            Translation { upgrade: Err(failed.clone()), downgrade: Err(failed) }
         }
-    };
-    let bindings = module_bindings(&lines);
+    }
+}
+
+/// [`translate_python`] of a module already split into logical lines.
+fn translate_lines(lines: &[LogicalLine]) -> Translation {
+    let bindings = module_bindings(lines);
     Translation {
-        upgrade: translate_function(&lines, "upgrade", &bindings),
-        downgrade: translate_function(&lines, "downgrade", &bindings),
+        upgrade: translate_function(lines, "upgrade", &bindings),
+        downgrade: translate_function(lines, "downgrade", &bindings),
     }
 }
 
 /// Gives a `.py` revision the sections of its translated bodies, and
 /// records what could not be translated, per direction and engine.
-pub fn attach(revision: &mut Revision, text: &str) {
-    let translation = translate_python(text);
+pub(crate) fn attach(revision: &mut Revision, lines: &[LogicalLine]) {
+    let translation = translate_lines(lines);
     let autocommit =
         [&translation.upgrade, &translation.downgrade].iter().any(|b| b.as_ref().is_ok_and(|b| b.autocommit));
     if autocommit {
@@ -161,6 +165,9 @@ fn function_body<'l>(lines: &'l [LogicalLine], name: &str) -> Option<(u32, Vec<&
             && matches!(l.tokens.as_slice(), [Token { tok: Tok::Name(def), .. }, Token { tok: Tok::Name(n), .. }, ..] if def == "def" && n == name)
     })?;
     let def = &lines[position];
+    if let Some(Token { tok: Tok::Punct('@'), line }) = position.checked_sub(1).and_then(|p| lines[p].tokens.first()) {
+        return Some((*line, Vec::new(), vec![Token { tok: Tok::Punct('@'), line: *line }]));
+    }
     // `def upgrade() -> None: pass` keeps its body on the same line.
     let colon = def.tokens.iter().rposition(|t| t.tok == Tok::Punct(':'))?;
     let inline: Vec<Token> = def.tokens[colon + 1..].to_vec();
@@ -227,6 +234,9 @@ fn translate_function(
         let line = tokens.first().map_or(def_line, |t| t.line);
         let fail = |what: String| Untranslatable { line, what };
         match tokens {
+            [Token { tok: Tok::Punct('@'), .. }] => {
+                return Err(fail(format!("a decorator on `def {name}()`: it may change what the body does")));
+            }
             [Token { tok: Tok::Str(_), .. }] => continue,
             [Token { tok: Tok::Name(word), .. }] if word == "pass" => continue,
             [Token { tok: Tok::Name(word), .. }, ..] if word == "raise" => {
@@ -244,11 +254,11 @@ fn translate_function(
             return Err(fail(what));
         }
         if tokens.iter().any(|t| matches!(&t.tok, Tok::Name(n) if n == "get_bind")) {
-            return Err(fail("`op.get_bind()`: a data migration that reads the database needs a person".to_owned()));
+            return Err(fail(
+                "`op.get_bind()`: Python that works with the connection (a data migration, a check of the engine) needs a person, or Alembic's offline capture (`retort import --alembic`)".to_owned(),
+            ));
         }
-        if matches!(tokens.get(1), Some(Token { tok: Tok::Punct('='), .. }))
-            && !matches!(tokens.get(2), Some(Token { tok: Tok::Punct('='), .. }))
-        {
+        if is_assignment(tokens) {
             return Err(fail(format!("an assignment ({})", describe(tokens))));
         }
         let expr = parse_expr(tokens).map_err(|Unsupported { line, what }| Untranslatable { line, what })?;
@@ -269,6 +279,29 @@ fn translate_function(
         .map(|&d| (d, section(d, def_line, &operations).map_err(|(line, what)| Untranslatable { line, what })))
         .collect();
     Ok(TranslatedBody { dialects, autocommit })
+}
+
+/// `a = …`, `a, b = …`, `a += …`: an `=` outside brackets that is not part
+/// of `==`, `!=`, `<=`, `>=`.
+fn is_assignment(tokens: &[Token]) -> bool {
+    let mut depth = 0usize;
+    for (i, token) in tokens.iter().enumerate() {
+        match token.tok {
+            Tok::Punct('(' | '[' | '{') => depth += 1,
+            Tok::Punct(')' | ']' | '}') => depth = depth.saturating_sub(1),
+            Tok::Punct('=') if depth == 0 => {
+                let before = i.checked_sub(1).map(|p| &tokens[p].tok);
+                let after = tokens.get(i + 1).map(|t| &t.tok);
+                let comparison =
+                    matches!(before, Some(Tok::Punct('=' | '!' | '<' | '>'))) || matches!(after, Some(Tok::Punct('=')));
+                if !comparison {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `with op.get_context().autocommit_block():`
@@ -391,5 +424,20 @@ mod tests {
         let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
         assert_eq!(sql, ["VACUUM", "SELECT 2", "SELECT 3"]);
         assert_eq!(statements[0].line, 6);
+    }
+
+    #[test]
+    fn decorators_and_every_form_of_assignment_are_named() {
+        let text = "@utils.skip_if_sqlite\ndef upgrade():\n    op.drop_table('a')\n\ndef downgrade():\n    email, password = user_info()\n";
+        let t = translate_python(text);
+        let up = t.upgrade.unwrap_err();
+        assert_eq!(up.line, 1);
+        assert!(up.what.contains("a decorator"), "{up}");
+        let down = t.downgrade.unwrap_err();
+        assert!(down.what.starts_with("an assignment (`email, password = user_info()"), "{down}");
+        let t = translate_python(
+            "def upgrade():\n    if get_db_type() == 'postgresql':\n        pass\n\ndef downgrade(): pass\n",
+        );
+        assert!(t.upgrade.unwrap_err().what.contains("get_db_type() == \"postgresql\""));
     }
 }

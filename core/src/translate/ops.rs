@@ -253,7 +253,23 @@ fn known_kwargs(call: &Call, known: &[&str]) -> Result<(), Refusal> {
 
 /// `sa.Column(name, type, *constraints, **options)`.
 pub(crate) fn column(call: &Call) -> Result<ColumnDef, Refusal> {
-    known_kwargs(call, &["nullable", "primary_key", "autoincrement", "server_default", "unique", "index", "comment"])?;
+    // `default=`, `onupdate=`, `doc=`, `info=`: Python-side only, no DDL.
+    known_kwargs(
+        call,
+        &[
+            "nullable",
+            "primary_key",
+            "autoincrement",
+            "server_default",
+            "unique",
+            "index",
+            "comment",
+            "default",
+            "onupdate",
+            "doc",
+            "info",
+        ],
+    )?;
     if call.kwarg("comment").is_some() {
         return Err("a column comment".to_owned());
     }

@@ -427,11 +427,15 @@ fn create_table(
         let not_null = column.nullable == Some(false) || (column.nullable.is_none() && in_key);
         // SQLAlchemy's "auto": the one integer column of the key, with no
         // foreign key and no default, numbers itself.
+        // A key column that is also a foreign key (in the column or in a
+        // table-level constraint) does not number itself.
+        let referencing = column.foreign_key.is_some()
+            || constraints.iter().any(|c| matches!(c, Constraint::ForeignKey(r) if r.columns.contains(&column.name)));
         let autoincrement = in_key
             && key.len() == 1
             && is_integer(&column.ty).is_some()
             && column.autoincrement != Some(false)
-            && column.foreign_key.is_none()
+            && !referencing
             && column.default.is_none()
             && dialect != Dialect::Sqlite;
         elements.push(column_sql(column, dialect, not_null, autoincrement)?);
