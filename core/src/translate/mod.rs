@@ -199,18 +199,26 @@ fn translate_function(
     let Some((def_line, body, inline)) = function_body(lines, name) else {
         return Err(Untranslatable { line: 1, what: format!("no `def {name}()` in the module") });
     };
-    let mut statements: Vec<&[Token]> = Vec::new();
-    split(&inline, &mut statements);
+    // Each statement, with the batch it is in (`with op.batch_alter_table(…)
+    // as batch_op:`), if any.
+    let mut statements: Vec<(&[Token], Option<usize>)> = Vec::new();
+    let mut batches: Vec<Batch> = Vec::new();
+    let mut plain = Vec::new();
+    split(&inline, &mut plain);
+    statements.extend(plain.into_iter().map(|t| (t, None)));
     let indent = body.first().map(|l| l.indent);
     let mut autocommit = false;
-    let mut block: Option<(usize, Option<usize>)> = None;
+    // An open block: the `with` line's indent, its statements' indent, and
+    // the batch it opens (none for autocommit_block).
+    let mut block: Option<(usize, Option<usize>, Option<usize>)> = None;
     for line in &body {
-        // Inside `with op.get_context().autocommit_block():`, its statements.
-        if let Some((with_indent, inner)) = &mut block {
+        if let Some((with_indent, inner, batch)) = &mut block {
             if line.indent > *with_indent {
                 if inner.is_none_or(|i| i == line.indent) {
                     *inner = Some(line.indent);
-                    split(&line.tokens, &mut statements);
+                    let mut found = Vec::new();
+                    split(&line.tokens, &mut found);
+                    statements.extend(found.into_iter().map(|t| (t, *batch)));
                 }
                 continue;
             }
@@ -223,14 +231,22 @@ fn translate_function(
         }
         if is_autocommit_block(&line.tokens) {
             autocommit = true;
-            block = Some((line.indent, None));
+            block = Some((line.indent, None, None));
             continue;
         }
-        split(&line.tokens, &mut statements);
+        if let Some(batch) = batch_block(&line.tokens, bindings) {
+            let batch = batch.map_err(|what| Untranslatable { line: line.tokens[0].line, what })?;
+            batches.push(batch);
+            block = Some((line.indent, None, Some(batches.len() - 1)));
+            continue;
+        }
+        let mut found = Vec::new();
+        split(&line.tokens, &mut found);
+        statements.extend(found.into_iter().map(|t| (t, None)));
     }
-    let mut operations: Vec<(u32, Op)> = Vec::new();
+    let mut operations: Vec<(u32, Op, bool)> = Vec::new();
     let mut raises = false;
-    for tokens in statements {
+    for (tokens, batch) in statements {
         let line = tokens.first().map_or(def_line, |t| t.line);
         let fail = |what: String| Untranslatable { line, what };
         match tokens {
@@ -246,12 +262,7 @@ fn translate_function(
             _ => {}
         }
         if let Some(kind) = statement_kind(tokens) {
-            let what = if tokens.iter().any(|t| matches!(&t.tok, Tok::Name(n) if n == "batch_alter_table")) {
-                "`op.batch_alter_table`, which retort does not translate yet".to_owned()
-            } else {
-                kind
-            };
-            return Err(fail(what));
+            return Err(fail(kind));
         }
         if tokens.iter().any(|t| matches!(&t.tok, Tok::Name(n) if n == "get_bind")) {
             return Err(fail(
@@ -265,8 +276,12 @@ fn translate_function(
         let Expr::Call(call) = substitute(expr, bindings) else {
             return Err(fail(format!("{} (not an `op.*` call)", describe(tokens))));
         };
+        let call = match batch {
+            Some(index) => batches[index].as_op(call).map_err(fail)?,
+            None => call,
+        };
         let op = ops::operation(&call).map_err(fail)?;
-        operations.push((line, op));
+        operations.push((line, op, batch.is_some()));
     }
     if raises {
         if operations.is_empty() {
@@ -302,6 +317,89 @@ fn is_assignment(tokens: &[Token]) -> bool {
         }
     }
     false
+}
+
+/// `with op.batch_alter_table("t", …) as batch_op:`: the table its
+/// operations name, and the name they are called on.
+struct Batch {
+    var: String,
+    table: Expr,
+    schema: Option<Expr>,
+}
+
+impl Batch {
+    /// `batch_op.add_column(col)` as `op.add_column("t", col)`, and so on.
+    fn as_op(&self, mut call: expr::Call) -> Result<expr::Call, String> {
+        let Some(method) = call.func.strip_prefix(&format!("{}.", self.var)).map(str::to_owned) else {
+            return Err(format!("a call of `{}` inside batch_alter_table", call.func));
+        };
+        // Where the table goes among the positional arguments.
+        let at = match method.as_str() {
+            "add_column" | "drop_column" | "alter_column" | "execute" => 0,
+            "create_index"
+            | "create_foreign_key"
+            | "create_unique_constraint"
+            | "create_check_constraint"
+            | "create_primary_key"
+            | "drop_constraint" => 1,
+            "drop_index" => {
+                call.kwargs.push(("table_name".to_owned(), self.table.clone()));
+                usize::MAX
+            }
+            other => {
+                return Err(format!(
+                    "`{}.{other}` inside batch_alter_table, which retort does not translate yet",
+                    self.var
+                ));
+            }
+        };
+        if method != "execute" && at != usize::MAX {
+            call.args.insert(at.min(call.args.len()), self.table.clone());
+        }
+        if let Some(schema) = &self.schema {
+            call.kwargs.push(("schema".to_owned(), schema.clone()));
+        }
+        call.func = format!("op.{method}");
+        Ok(call)
+    }
+}
+
+/// The batch a `with op.batch_alter_table(…) as name:` line opens; `None`
+/// for any other line.
+fn batch_block(tokens: &[Token], bindings: &HashMap<String, Expr>) -> Option<Result<Batch, String>> {
+    let is_batch = matches!(tokens.first(), Some(Token { tok: Tok::Name(w), .. }) if w == "with")
+        && tokens.iter().any(|t| matches!(&t.tok, Tok::Name(n) if n == "batch_alter_table"));
+    if !is_batch {
+        return None;
+    }
+    let as_at = tokens.iter().rposition(|t| matches!(&t.tok, Tok::Name(n) if n == "as"));
+    let (Some(as_at), Some(Token { tok: Tok::Name(var), .. }), Some(Token { tok: Tok::Punct(':'), .. })) =
+        (as_at, as_at.and_then(|a| tokens.get(a + 1)), tokens.last())
+    else {
+        return Some(Err("a batch_alter_table block that is not `with op.batch_alter_table(…) as name:`".to_owned()));
+    };
+    let call = match parse_expr(&tokens[1..as_at]).map(|e| substitute(e, bindings)) {
+        Ok(Expr::Call(call)) if call.func == "op.batch_alter_table" => call,
+        _ => {
+            return Some(
+                Err("a batch_alter_table block that is not `with op.batch_alter_table(…) as name:`".to_owned()),
+            );
+        }
+    };
+    for (key, value) in &call.kwargs {
+        match (key.as_str(), value) {
+            ("schema", _) | ("recreate", Expr::Str(_)) => {}
+            _ => return Some(Err(format!("batch_alter_table with `{key}=`, which retort does not translate yet"))),
+        }
+    }
+    if call.kwargs.iter().any(|(k, v)| k == "recreate" && *v == Expr::Str("always".to_owned())) {
+        return Some(Err("batch_alter_table(recreate=\"always\"): a move-and-copy on every engine, which retort does not translate yet".to_owned()));
+    }
+    let Some(table) = call.args.first().cloned() else {
+        return Some(Err("batch_alter_table without a table".to_owned()));
+    };
+    let schema = call.kwargs.iter().find(|(k, _)| k == "schema").map(|(_, v)| v.clone()).filter(|v| *v != Expr::None);
+    Some(Ok(Batch { var: var.clone(), table, schema }))
 }
 
 /// `with op.get_context().autocommit_block():`
@@ -358,11 +456,17 @@ fn substitute(expr: Expr, bindings: &HashMap<String, Expr>) -> Expr {
 /// One engine's section: each operation's statements, placed at the line
 /// of its call where the lines before allow, so that a failing statement
 /// is reported near the call that made it.
-fn section(dialect: Dialect, def_line: u32, operations: &[(u32, Op)]) -> Result<Section, (u32, String)> {
+fn section(dialect: Dialect, def_line: u32, operations: &[(u32, Op, bool)]) -> Result<Section, (u32, String)> {
     let first = def_line + 1;
     let mut sql = String::new();
     let mut at = first;
-    for (line, op) in operations {
+    for (line, op, in_batch) in operations {
+        if *in_batch && dialect == Dialect::Sqlite {
+            return Err((
+                *line,
+                "`batch_alter_table` on SQLite: its move-and-copy needs the table as it is, which a translation cannot read; write the SQL beside the .py".to_owned(),
+            ));
+        }
         let statements = render::render(op, dialect).map_err(|why| (*line, why))?;
         for statement in statements {
             while at < *line {

@@ -145,8 +145,8 @@ pub(crate) type Refusal = String;
 fn string(expr: Option<&Expr>, what: &str) -> Result<String, Refusal> {
     match expr {
         Some(Expr::Str(s)) => Ok(s.clone()),
-        // `op.f("name")`: the name as given.
-        Some(Expr::Call(call)) if call.func == "op.f" => string(call.args.first(), what),
+        // `op.f("name")`, `batch_op.f("name")`: the name as given.
+        Some(Expr::Call(call)) if call.func == "op.f" || call.func.ends_with(".f") => string(call.args.first(), what),
         Some(Expr::None) | None => Err(format!(
             "{what} is not given (None): its name comes from the project's naming convention, which lives outside the revision; write the name"
         )),
