@@ -28,11 +28,15 @@ fn sqlalchemy_url(db: &TestDb) -> String {
 }
 
 fn alembic(python: &Path, db: &TestDb, target: &str) {
+    alembic_in(python, db, &history(), target);
+}
+
+fn alembic_in(python: &Path, db: &TestDb, versions: &Path, target: &str) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/alembic_upgrade.py");
     let out = std::process::Command::new(python)
         .arg(script)
         .arg(sqlalchemy_url(db))
-        .arg(history())
+        .arg(versions)
         .arg(target)
         .output()
         .unwrap();
@@ -82,4 +86,62 @@ async fn translated_revisions_build_what_alembic_builds() {
         ours_db.finish(ours).await;
         theirs_db.finish(theirs).await;
     }
+}
+
+/// A database retort built from a baseline is one Alembic continues: the
+/// baseline of the first revision (with its reference rows), retort's
+/// upgrade to it on an empty database, then Alembic's own upgrade to head
+/// running the next revision's Python, against Alembic's whole history.
+#[tokio::test]
+async fn alembic_continues_a_database_built_from_a_baseline() {
+    let Some(python) = python_with_alembic() else { return };
+    let dir = retort_tests::temp_dir("baseline_alembic");
+    for entry in std::fs::read_dir(history()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    let first = "1a2b3c4d5e01";
+    let options = InspectOptions::default();
+    for backend in backends() {
+        for stale in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
+            if stale.to_string_lossy().ends_with("_baseline.sql") {
+                std::fs::remove_file(stale).unwrap();
+            }
+        }
+        let ours_db = TestDb::create(backend).await;
+        let theirs_db = TestDb::create(backend).await;
+        let ours = ours_db.pool().await;
+        let theirs = theirs_db.pool().await;
+        // The baseline, built by retort from the translated revision.
+        let m = Migrator::from_dir(&dir).unwrap();
+        let scratch = retort::ScratchDatabase::beside(ours.db()).await.unwrap();
+        let schema = m.schema_at(&scratch, &[first], &options).await.unwrap();
+        let role = schema.tables.values().find(|t| t.name.name == "role").unwrap();
+        let rows = retort::table_rows(scratch.db(), role).await.unwrap();
+        scratch.drop_database().await.unwrap();
+        let sql = retort_core::schema::baseline_sql(&schema, &[rows]).unwrap().sql;
+        let dialect = retort_tests::generated::dialect_of(backend);
+        let (name, text) = retort_core::generate::baseline_file(
+            m.graph().get(first).unwrap(),
+            &[(dialect, sql)],
+            "2026-12-08 00:00:00",
+        );
+        std::fs::write(dir.join(name), text).unwrap();
+
+        let m = Migrator::from_dir(&dir).unwrap();
+        let report = m.upgrade(ours.db(), first).await.unwrap();
+        assert!(report.steps[0].description.starts_with("baseline"), "{backend:?}: {:?}", report.steps);
+        alembic_in(&python, &ours_db, &dir, "head");
+        alembic_in(&python, &theirs_db, &dir, "head");
+        let differences = compare(
+            &retort::inspect(theirs.db(), &options).await.unwrap(),
+            &retort::inspect(ours.db(), &options).await.unwrap(),
+        );
+        assert!(differences.is_empty(), "{backend:?}: {differences:?}");
+        assert_eq!(roles(&ours).await, roles(&theirs).await);
+        assert_eq!(m.current(ours.db()).await.unwrap(), m.current(theirs.db()).await.unwrap());
+        ours_db.finish(ours).await;
+        theirs_db.finish(theirs).await;
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

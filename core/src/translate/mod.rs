@@ -381,9 +381,9 @@ fn batch_block(tokens: &[Token], bindings: &HashMap<String, Expr>) -> Option<Res
     let call = match parse_expr(&tokens[1..as_at]).map(|e| substitute(e, bindings)) {
         Ok(Expr::Call(call)) if call.func == "op.batch_alter_table" => call,
         _ => {
-            return Some(
-                Err("a batch_alter_table block that is not `with op.batch_alter_table(…) as name:`".to_owned()),
-            );
+            return Some(Err(
+                "a batch_alter_table block that is not `with op.batch_alter_table(…) as name:`".to_owned()
+            ));
         }
     };
     for (key, value) in &call.kwargs {
