@@ -39,9 +39,11 @@ pub(crate) struct LogicalLine {
 pub(crate) struct LexError(pub(crate) u32);
 
 /// Splits Python source into logical lines of tokens, enough to read
-/// literal assignments and the docstring.
+/// literal assignments, the docstring and the bodies' calls. It works on
+/// bytes: every byte of a multi-byte character counts as part of a name,
+/// outside strings and comments (where Python allows only letters).
 pub(crate) fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
-    let chars: Vec<char> = text.chars().collect();
+    let bytes = text.as_bytes();
     let mut lines = Vec::new();
     let mut tokens: Vec<Token> = Vec::new();
     let mut top_level = true;
@@ -49,102 +51,121 @@ pub(crate) fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
     let mut at_line_start = true;
     let mut depth = 0usize;
     let mut line = 1u32;
+    let mut line_start = 0usize;
     let mut i = 0;
     let flush = |tokens: &mut Vec<Token>, lines: &mut Vec<LogicalLine>, top_level: bool, indent: usize| {
         if !tokens.is_empty() {
             lines.push(LogicalLine { tokens: std::mem::take(tokens), top_level, indent });
         }
     };
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\n' {
-            line += 1;
-            i += 1;
-            if depth == 0 {
-                flush(&mut tokens, &mut lines, top_level, indent);
-                at_line_start = true;
-            }
-            continue;
-        }
-        if c == '#' {
-            while i < chars.len() && chars[i] != '\n' {
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\n' => {
+                line += 1;
                 i += 1;
+                line_start = i;
+                if depth == 0 {
+                    flush(&mut tokens, &mut lines, top_level, indent);
+                    at_line_start = true;
+                }
+                continue;
             }
-            continue;
-        }
-        if c == '\\' && chars.get(i + 1) == Some(&'\n') {
-            i += 2;
-            line += 1;
-            continue;
-        }
-        if c.is_whitespace() {
-            i += 1;
-            continue;
+            b'#' => {
+                i = bytes[i..].iter().position(|&c| c == b'\n').map_or(bytes.len(), |at| i + at);
+                continue;
+            }
+            b'\\' if bytes.get(i + 1) == Some(&b'\n') => {
+                i += 2;
+                line += 1;
+                line_start = i;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
+                i += 1;
+                continue;
+            }
+            _ => {}
         }
         if at_line_start && depth == 0 {
-            top_level = tokens.is_empty() && (i == 0 || chars[i - 1] == '\n');
-            let line_start = chars[..i].iter().rposition(|&c| c == '\n').map_or(0, |at| at + 1);
+            top_level = tokens.is_empty() && i == line_start;
             indent = i - line_start;
             at_line_start = false;
         }
         let token_line = line;
-        if c.is_alphanumeric() || c == '_' {
+        if is_name(b) {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+            while i < bytes.len() && is_name(bytes[i]) {
                 i += 1;
             }
-            let word: String = chars[start..i].iter().collect();
-            let is_prefix = word.len() <= 2 && word.chars().all(|ch| "rRbBuUfF".contains(ch));
-            if is_prefix && matches!(chars.get(i), Some('\'' | '"')) {
+            let word = &text[start..i];
+            let is_prefix = word.len() <= 2 && word.bytes().all(|c| b"rRbBuUfF".contains(&c));
+            if is_prefix && matches!(bytes.get(i), Some(b'\'' | b'"')) {
                 let raw = word.contains(['r', 'R']);
-                let value = read_string(&chars, &mut i, &mut line, raw)?;
+                let value = read_string(text, &mut i, &mut line, &mut line_start, raw)?;
                 let tok = if word.contains(['f', 'F']) { Tok::FString(value) } else { Tok::Str(value) };
                 tokens.push(Token { tok, line: token_line });
             } else {
-                tokens.push(Token { tok: Tok::Name(word), line: token_line });
+                tokens.push(Token { tok: Tok::Name(word.to_owned()), line: token_line });
             }
             continue;
         }
-        if c == '\'' || c == '"' {
-            let value = read_string(&chars, &mut i, &mut line, false)?;
+        if b == b'\'' || b == b'"' {
+            let value = read_string(text, &mut i, &mut line, &mut line_start, false)?;
             tokens.push(Token { tok: Tok::Str(value), line: token_line });
             continue;
         }
-        match c {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        tokens.push(Token { tok: Tok::Punct(c), line: token_line });
+        tokens.push(Token { tok: Tok::Punct(char::from(b)), line: token_line });
         i += 1;
     }
     flush(&mut tokens, &mut lines, top_level, indent);
     Ok(lines)
 }
 
-/// Reads a string literal whose opening quote is at `chars[*i]`.
-fn read_string(chars: &[char], i: &mut usize, line: &mut u32, raw: bool) -> Result<String, LexError> {
+/// Reads a string literal whose opening quote is at byte `*i` of `text`.
+/// Escapes keep the character after the backslash (and, raw, the
+/// backslash too): enough for names and SQL, which is all retort reads.
+fn read_string(
+    text: &str,
+    i: &mut usize,
+    line: &mut u32,
+    line_start: &mut usize,
+    raw: bool,
+) -> Result<String, LexError> {
+    let bytes = text.as_bytes();
     let start_line = *line;
-    let quote = chars[*i];
-    let triple = chars.get(*i + 1) == Some(&quote) && chars.get(*i + 2) == Some(&quote);
+    let quote = bytes[*i];
+    let triple = bytes.get(*i + 1) == Some(&quote) && bytes.get(*i + 2) == Some(&quote);
     *i += if triple { 3 } else { 1 };
     let mut value = String::new();
-    while *i < chars.len() {
-        let c = chars[*i];
-        if c == '\\' && *i + 1 < chars.len() {
-            let next = chars[*i + 1];
+    while *i < bytes.len() {
+        // The run up to the next byte that matters.
+        let run =
+            bytes[*i..].iter().position(|&c| c == quote || c == b'\\' || c == b'\n').map_or(bytes.len(), |at| *i + at);
+        value.push_str(&text[*i..run]);
+        *i = run;
+        let Some(&c) = bytes.get(*i) else { break };
+        if c == b'\\' && *i + 1 < bytes.len() {
             if raw {
-                value.push(c);
+                value.push('\\');
             }
+            let next = text[*i + 1..].chars().next().unwrap_or('\\');
             if next == '\n' {
                 *line += 1;
+                *line_start = *i + 2;
                 if raw {
-                    value.push(next);
+                    value.push('\n');
                 }
             } else {
                 value.push(next);
             }
-            *i += 2;
+            *i += 1 + next.len_utf8();
             continue;
         }
         if c == quote {
@@ -152,18 +173,19 @@ fn read_string(chars: &[char], i: &mut usize, line: &mut u32, raw: bool) -> Resu
                 *i += 1;
                 return Ok(value);
             }
-            if chars.get(*i + 1) == Some(&quote) && chars.get(*i + 2) == Some(&quote) {
+            if bytes.get(*i + 1) == Some(&quote) && bytes.get(*i + 2) == Some(&quote) {
                 *i += 3;
                 return Ok(value);
             }
         }
-        if c == '\n' {
+        if c == b'\n' {
             if !triple {
                 return Err(LexError(start_line));
             }
             *line += 1;
+            *line_start = *i + 1;
         }
-        value.push(c);
+        value.push(char::from(c));
         *i += 1;
     }
     Err(LexError(start_line))
