@@ -93,6 +93,8 @@ fn load(settings: &Settings) -> Result<Migrator, String> {
             );
         }
     }
+    // A .py body is translated when a run needs it, not for every command.
+    let locations = &locations.clone().translating_when_run(true);
     match Migrator::from_locations(locations) {
         Ok(m) => {
             let options =

@@ -27,7 +27,7 @@ pub fn run(migrator: &Migrator, dialects: &[Dialect], alembic: Option<&Path>) ->
     let pending: Vec<&Revision> = order
         .revision_ids()
         .into_iter()
-        .filter_map(|id| graph.get(id))
+        .filter_map(|id| graph.runnable(id))
         .filter(|r| r.kind == SourceKind::Python && r.sql_file.is_none())
         .collect();
     let mut captured = match alembic {

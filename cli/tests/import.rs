@@ -83,3 +83,27 @@ fn import_translates_captures_and_names_what_needs_a_person() {
     assert_eq!(code, 0, "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_command_line_translates_a_py_body_when_a_run_needs_it() {
+    let dir = retort_tests::temp_dir("translate_at_run");
+    history(&dir);
+    std::fs::remove_file(dir.join("a4000004_by_hand.sql")).unwrap();
+    let url = format!("sqlite://{}", dir.join("app.db").display());
+    // Reading needs no translation; running does, and names what it cannot.
+    let (code, out, _) = common::retort(&dir, &["history"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("a3000003 -> a4000004 (head)"), "{out}");
+    let (code, _, err) = common::retort(&dir, &["--database-url", &url, "upgrade", "a1000001"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, sql, _) = common::retort(&dir, &["--dialect", "sqlite", "upgrade", "--sql", "base:a1000001"]);
+    assert_eq!(code, 0);
+    assert!(sql.contains("CREATE TABLE role ("), "{sql}");
+    let (code, _, err) = common::retort(&dir, &["--database-url", &url, "upgrade", "head"]);
+    assert_eq!(code, 255);
+    assert!(err.contains("a2000002_seed.py: line 16: a method call"), "{err}");
+    assert!(err.contains("a3000003_backfill.py: line 16: `op.get_bind()`"), "{err}");
+    let (_, current, _) = common::retort(&dir, &["--database-url", &url, "current"]);
+    assert_eq!(current.trim(), "a1000001", "nothing of the refused run ran");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -280,6 +280,7 @@ pub fn decode(meta: &str, text: &str) -> Option<Revision> {
         },
         sql_file: (!sql_file.is_empty()).then(|| Path::new(path).with_file_name(sql_file)),
         untranslated: decode_untranslated(untranslated)?,
+        body_pending: false,
     })
 }
 

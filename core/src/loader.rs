@@ -44,6 +44,10 @@ pub fn classify(file_name: &str) -> Option<FileKind> {
     }
 }
 
+fn classify_path(path: &Path) -> Option<FileKind> {
+    classify(&path.file_name()?.to_string_lossy())
+}
+
 /// Parses one revision file's text; `path` decides its kind and is named in
 /// diagnostics. Returns `None` without problems for files that are not
 /// revisions.
@@ -75,6 +79,10 @@ pub struct VersionLocations {
     /// Values for names `.py` headers import rather than bind
     /// (`branch_labels = (cli.EXPAND_BRANCH,)`).
     pub known_names: KnownNames,
+    /// Leave `.py` bodies untranslated until a run needs them
+    /// ([`RevisionGraph::runnable`]): reading a history costs what its
+    /// headers cost.
+    pub translate_when_run: bool,
 }
 
 impl VersionLocations {
@@ -91,6 +99,12 @@ impl VersionLocations {
     /// Reads subfolders too.
     pub fn recursive(mut self, recursive: bool) -> VersionLocations {
         self.recursive = recursive;
+        self
+    }
+
+    /// Translates `.py` bodies only when a run needs them.
+    pub fn translating_when_run(mut self, lazily: bool) -> VersionLocations {
+        self.translate_when_run = lazily;
         self
     }
 
@@ -331,7 +345,12 @@ impl LoadedDir {
                 continue;
             }
             if let Some(text) = &text {
-                let (revision, found) = parse_revision_file_with(&path, text, &locations.known_names);
+                let pending = locations.translate_when_run && classify_path(&path) == Some(FileKind::Python);
+                let (revision, found) = if pending {
+                    crate::parse::python::parse_python(&path, text, &locations.known_names, false)
+                } else {
+                    parse_revision_file_with(&path, text, &locations.known_names)
+                };
                 problems.extend(found);
                 if let Some(revision) = revision {
                     revisions.push(revision);
@@ -348,6 +367,7 @@ impl LoadedDir {
                 revision.checksum = body.checksum;
                 revision.sql_file = Some(sql_file);
                 revision.untranslated.clear();
+                revision.body_pending = false;
             }
         }
         let unreadable: Vec<PathBuf> = files.iter().filter(|f| !f.parsed).map(|f| f.path.clone()).collect();

@@ -186,6 +186,11 @@ pub struct Revision {
     /// For an Alembic `.py` revision whose body retort translated: each
     /// part it could not translate (its sections hold the rest).
     pub untranslated: Vec<Untranslated>,
+    /// An Alembic `.py` revision read without translating its body (the
+    /// command line reads a history that way): its sections are empty
+    /// until [`RevisionGraph::runnable`](crate::RevisionGraph::runnable)
+    /// translates it, when a run needs it.
+    pub body_pending: bool,
 }
 
 /// A part of an Alembic `.py` body with no SQL: which way, on which engine
@@ -241,6 +246,7 @@ impl Revision {
             kind: SourceKind::Sql,
             sql_file: None,
             untranslated: Vec::new(),
+            body_pending: false,
         }
     }
 
@@ -328,7 +334,9 @@ impl Revision {
     /// its `downgrade()` translated, or could not be (then running it is
     /// refused with why); a `downgrade()` that only raises is not.
     pub fn is_reversible(&self) -> bool {
-        !self.downgrade.is_empty() || self.untranslated.iter().any(|u| u.direction == Direction::Downgrade)
+        self.body_pending
+            || !self.downgrade.is_empty()
+            || self.untranslated.iter().any(|u| u.direction == Direction::Downgrade)
     }
 
     /// True when retort can run this revision's SQL (a `.sql` revision, a

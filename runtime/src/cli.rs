@@ -552,7 +552,8 @@ impl<'c> Verb<'_, 'c> {
     fn check_lint(&self) -> Result<bool, CliError> {
         let dialect = self.connection.dialect.ok_or(CliError::LintDialect)?;
         let mut attention = false;
-        for revision in self.migrator.graph().revisions() {
+        let graph = self.migrator.graph();
+        for revision in graph.revisions().iter().filter_map(|r| graph.runnable(&r.id)) {
             let Some(section) = revision.upgrade_for(dialect) else { continue };
             let ignored = retort_core::lint::ignored_rules(&section.sql);
             let statements = revision.statements(retort_core::Direction::Upgrade, dialect).unwrap_or_default();

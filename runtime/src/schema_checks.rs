@@ -179,7 +179,7 @@ impl Migrator {
 
     /// The target that undoes `id` alone, or why there is none.
     fn downgrade_target(&self, id: &str, heads: &[String], dialect: Dialect, result: &mut RoundTrip) -> Option<String> {
-        let revision = self.graph.get(id)?;
+        let revision = self.graph.runnable(id)?;
         let skip = |result: &mut RoundTrip, why: &str| result.skipped.push((id.to_owned(), why.to_owned()));
         if revision.downgrade_for(dialect).is_none() {
             skip(result, "it has no downgrade");

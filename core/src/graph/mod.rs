@@ -85,6 +85,9 @@ pub struct RevisionGraph {
     topo_rank: Vec<u32>,
     /// Baselines: the schema at a revision, for an empty database.
     baselines: Vec<Revision>,
+    /// The translations of `.py` revisions read with their body pending,
+    /// made on first use, by index.
+    translated: Vec<std::sync::OnceLock<Revision>>,
     warnings: Diagnostics,
 }
 
@@ -122,6 +125,7 @@ impl RevisionGraph {
             return Err(problems);
         }
         let nodes = link(&revisions, &by_id, &by_label);
+        let revisions_len = revisions.len();
         let Some(topo_rank) = check::check_cycles(&revisions, &nodes, &mut problems) else {
             return Err(problems);
         };
@@ -133,6 +137,7 @@ impl RevisionGraph {
             nodes,
             by_id,
             by_label,
+            translated: (0..revisions_len).map(|_| std::sync::OnceLock::new()).collect(),
             topo_rank,
             baselines: Vec::new(),
             warnings: Diagnostics::new(),
@@ -153,6 +158,30 @@ impl RevisionGraph {
     /// its id (see [`SourceKind::Baseline`](crate::SourceKind::Baseline)).
     pub fn baselines(&self) -> &[Revision] {
         &self.baselines
+    }
+
+    /// Revision `id` ready to run: as read, or for a `.py` revision read
+    /// with its body pending, translated from its file now (once).
+    pub fn runnable(&self, id: &str) -> Option<&Revision> {
+        let &index = self.by_id.get(id)?;
+        let revision = &self.revisions[index];
+        if !revision.body_pending {
+            return Some(revision);
+        }
+        Some(self.translated[index].get_or_init(|| match std::fs::read_to_string(&revision.path) {
+            Ok(text) => crate::translate::translate_pending(revision, &text),
+            Err(err) => {
+                let mut unread = revision.clone();
+                unread.body_pending = false;
+                unread.untranslated.push(crate::revision::Untranslated {
+                    direction: crate::Direction::Upgrade,
+                    dialect: None,
+                    line: 1,
+                    what: format!("cannot read the file again to translate it: {err}"),
+                });
+                unread
+            }
+        }))
     }
 
     /// The baseline of revision `id`, if there is one.

@@ -76,7 +76,7 @@ impl RevisionGraph {
         for step in &plan.steps {
             let revision = match step.baseline() {
                 Some(id) => self.baseline_of(id).map(|b| (b, Direction::Upgrade)),
-                None => step.revision().and_then(|(id, direction)| Some((self.get(id)?, direction))),
+                None => step.revision().and_then(|(id, direction)| Some((self.runnable(id)?, direction))),
             };
             let mut statements = Vec::new();
             if let Some((rev, direction)) = revision {

@@ -325,6 +325,17 @@ pub fn parse_python_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<
 /// [`parse_python_revision`], with values for names the module imports
 /// (`cli.EXPAND_BRANCH`), which the project gives in `retort.toml`.
 pub fn parse_python_revision_with(path: &Path, text: &str, known: &KnownNames) -> (Option<Revision>, Vec<Diagnostic>) {
+    parse_python(path, text, known, true)
+}
+
+/// [`parse_python_revision_with`]; without `translate`, the body is left
+/// for [`crate::RevisionGraph::runnable`] (`body_pending`).
+pub(crate) fn parse_python(
+    path: &Path,
+    text: &str,
+    known: &KnownNames,
+    translate: bool,
+) -> (Option<Revision>, Vec<Diagnostic>) {
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if file_name.starts_with("__init__") {
         return (None, Vec::new());
@@ -435,9 +446,12 @@ pub fn parse_python_revision_with(path: &Path, text: &str, known: &KnownNames) -
         kind: SourceKind::Python,
         sql_file: None,
         untranslated: Vec::new(),
+        body_pending: !translate,
     };
     let mut revision = revision;
-    crate::translate::attach(&mut revision, &lines);
+    if translate {
+        crate::translate::attach(&mut revision, &lines);
+    }
     (Some(revision), problems)
 }
 

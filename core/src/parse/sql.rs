@@ -75,6 +75,7 @@ pub fn parse_sql_revision(path: &Path, text: &str) -> (Option<Revision>, Vec<Dia
         kind: if header.baseline { SourceKind::Baseline } else { SourceKind::Sql },
         sql_file: None,
         untranslated: Vec::new(),
+        body_pending: false,
     };
     (Some(revision), file.problems)
 }

@@ -141,6 +141,23 @@ pub(crate) fn attach(revision: &mut Revision, lines: &[LogicalLine]) {
     revision.untranslated = untranslated;
 }
 
+/// Translates the body of a `.py` revision read with its body pending,
+/// from its file's text.
+pub(crate) fn translate_pending(revision: &Revision, text: &str) -> Revision {
+    let mut translated = revision.clone();
+    translated.body_pending = false;
+    match lex(text.strip_prefix('\u{feff}').unwrap_or(text)) {
+        Ok(lines) => attach(&mut translated, &lines),
+        Err(err) => translated.untranslated.push(Untranslated {
+            direction: Direction::Upgrade,
+            dialect: None,
+            line: err.0,
+            what: "an unterminated string".to_owned(),
+        }),
+    }
+    translated
+}
+
 /// Module-level names bound to literal expressions.
 fn module_bindings(lines: &[LogicalLine]) -> HashMap<String, Expr> {
     let mut bindings = HashMap::new();
