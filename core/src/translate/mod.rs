@@ -478,7 +478,10 @@ fn section(dialect: Dialect, def_line: u32, operations: &[(u32, Op, bool)]) -> R
     let mut sql = String::new();
     let mut at = first;
     for (line, op, in_batch) in operations {
-        if *in_batch && dialect == Dialect::Sqlite {
+        // On SQLite a batch adds columns and indexes with plain SQL, as
+        // Alembic does; anything else is its move-and-copy of the table.
+        let plain = matches!(op, Op::AddColumn { .. } | Op::CreateIndex { .. } | Op::DropIndex { .. });
+        if *in_batch && dialect == Dialect::Sqlite && !plain {
             return Err((
                 *line,
                 "`batch_alter_table` on SQLite: its move-and-copy needs the table as it is, which a translation cannot read; write the SQL beside the .py".to_owned(),
