@@ -47,6 +47,19 @@ fn a_baseline_is_written_used_and_refused_where_it_cannot_be() {
     assert_eq!(code, 255);
     assert!(err.contains("already exists"), "{err}");
 
+    // `check --baselines`: the baseline builds what its revisions build;
+    // edited by hand so that it does not, it is named with the difference.
+    let (code, out, err) = common::retort(&dir, &["--dialect", "sqlite", "check", "--baselines"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("baseline of a002: the schema its revisions build"), "{out}");
+    let path = dir.join("a002_baseline.sql");
+    std::fs::write(&path, text.replace("CREATE TABLE account (", "CREATE TABLE account (\n    extra INTEGER,"))
+        .unwrap();
+    let (code, out, _) = common::retort(&dir, &["--dialect", "sqlite", "check", "--baselines"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("baseline of a002 (") && out.contains("extra"), "{out}");
+    std::fs::write(&path, &text).unwrap();
+
     // An empty database starts from it; `--no-baseline` runs everything.
     let (code, _, err) = retort(&dir, &url("new.db"), &["upgrade", "head"]);
     assert_eq!(code, 0, "{err}");

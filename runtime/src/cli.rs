@@ -47,6 +47,11 @@ pub enum Command {
         /// `schema.<dialect>.sql` beside it wins.
         #[arg(long = "schema", value_name = "FILE", num_args = 0..=1, default_missing_value = "schema.sql")]
         schema_file: Option<std::path::PathBuf>,
+        /// Also check every baseline against the revisions it stands for:
+        /// the schema built by them and the one built from it, in scratch
+        /// databases, must be the same.
+        #[arg(long)]
+        baselines: bool,
         /// Also lint every revision's upgrade for the statements that lock
         /// a busy table or break running clients (rules as squawk names
         /// them; `-- retort: lint-ignore RULE` in a section switches one
@@ -308,6 +313,9 @@ pub enum CliError {
     /// `check --lint` without a database or a dialect.
     #[error("check --lint reads each revision's SQL for one engine: give a database URL or --dialect")]
     LintDialect,
+    /// `check --baselines` without a database or a dialect.
+    #[error("check --baselines builds schemas in scratch databases of one engine: give a database URL or --dialect")]
+    BaselinesDialect,
     /// `check --schema` without a database or a dialect.
     #[error(
         "check --schema builds both schemas in a database of the engine they are for: give a database URL or --dialect"
@@ -393,8 +401,8 @@ impl Command {
     pub async fn run(&self, migrator: &Migrator, connection: Connection<'_>) -> Outcome {
         let mut verb = Verb { migrator, connection, name: self.name() };
         match self {
-            Command::Check { roundtrip, schema_file, lint, scratch } => {
-                verb.check(*roundtrip, schema_file.as_deref(), *lint, scratch).await
+            Command::Check { roundtrip, schema_file, lint, scratch, baselines } => {
+                verb.check(*roundtrip, schema_file.as_deref(), *lint, *baselines, scratch).await
             }
             Command::History { range, indicate_current, listing } => {
                 verb.history(range.as_deref(), *indicate_current, listing).await
@@ -450,6 +458,7 @@ impl<'c> Verb<'_, 'c> {
         roundtrip: bool,
         schema_file: Option<&std::path::Path>,
         lint: bool,
+        baselines: bool,
         scratch: &ScratchArgs,
     ) -> Outcome {
         let (migrator, graph) = (self.migrator, self.migrator.graph());
@@ -506,6 +515,9 @@ impl<'c> Verb<'_, 'c> {
         }
         if roundtrip {
             attention |= self.check_roundtrip(scratch).await?;
+        }
+        if baselines {
+            attention |= self.check_baselines(scratch).await?;
         }
         Ok(if attention { ExitCode::from(1) } else { ExitCode::SUCCESS })
     }
@@ -606,6 +618,50 @@ impl<'c> Verb<'_, 'c> {
         println!("New upgrade operations detected ({} against the revisions' head):", file.display());
         print_differences(&differences);
         Ok(true)
+    }
+
+    /// `check --baselines`. True when a baseline builds another schema than
+    /// the revisions it stands for (or cannot be checked).
+    async fn check_baselines(&mut self, args: &ScratchArgs) -> Result<bool, CliError> {
+        let dialect = self.connection.dialect.ok_or(CliError::BaselinesDialect)?;
+        let mut attention = false;
+        for baseline in self.migrator.graph().baselines() {
+            if baseline.section(retort_core::Direction::Upgrade, dialect).is_none() {
+                println!("baseline of {}: no section for {dialect}; not checked", baseline.id);
+                continue;
+            }
+            let by_history = scratch(self.connection.db.as_mut(), Some(dialect), args).await?;
+            let by_baseline = match scratch(self.connection.db.as_mut(), Some(dialect), args).await {
+                Ok(scratch) => scratch,
+                Err(err) => {
+                    release(by_history).await;
+                    return Err(err);
+                }
+            };
+            let drift =
+                self.migrator.baseline_drift(&baseline.id, &by_history, &by_baseline, &self.inspect_options()).await;
+            release(by_history).await;
+            release(by_baseline).await;
+            match drift {
+                Ok(differences) if differences.is_empty() => {
+                    println!("baseline of {}: the schema its revisions build", baseline.id);
+                }
+                Ok(differences) => {
+                    println!(
+                        "baseline of {} ({}): from the schema its revisions build to the baseline's:",
+                        baseline.id,
+                        printable(&baseline.path.display().to_string())
+                    );
+                    print_differences(&differences);
+                    attention = true;
+                }
+                Err(err) => {
+                    println!("baseline of {}: not checked: {}", baseline.id, printable(&err.to_string()));
+                    attention = true;
+                }
+            }
+        }
+        Ok(attention)
     }
 
     /// `check --roundtrip`. True when a revision's downgrade does not undo

@@ -82,6 +82,29 @@ impl Migrator {
         m
     }
 
+    /// A baseline against what it stands for: revision `id`'s schema built
+    /// twice, in `by_history` (which must be empty) by every revision up to
+    /// it, and in `by_baseline` from its baseline; the differences from the
+    /// first to the second (none when the baseline is true to its history).
+    pub async fn baseline_drift(
+        &self,
+        id: &str,
+        by_history: &ScratchDatabase,
+        by_baseline: &ScratchDatabase,
+        options: &InspectOptions,
+    ) -> Result<Differences, Error> {
+        let options = self.scratch_options(options);
+        let mut history = self.for_scratch();
+        history.options.use_baselines = false;
+        history.upgrade(by_history.db(), id).await?;
+        let mut baseline = self.for_scratch();
+        baseline.options.use_baselines = true;
+        baseline.upgrade(by_baseline.db(), id).await?;
+        let built = crate::inspect(by_history.db(), &options).await?;
+        let from_baseline = crate::inspect(by_baseline.db(), &options).await?;
+        Ok(compare(&built, &from_baseline))
+    }
+
     /// The schema the revisions make when a new database is upgraded to
     /// each of `targets` in turn, built in `scratch` (which must be empty).
     pub async fn schema_at(

@@ -91,6 +91,13 @@ async fn an_empty_database_built_from_a_baseline_matches_the_whole_history() {
 
         let m = Migrator::from_dir(&dir).unwrap();
         assert!(m.graph().baseline_of("r003").is_some());
+        // True to its history, as `check --baselines` checks it.
+        let by_history = ScratchDatabase::beside(full.db()).await.unwrap();
+        let by_baseline = ScratchDatabase::beside(full.db()).await.unwrap();
+        let drift = m.baseline_drift("r003", &by_history, &by_baseline, &InspectOptions::default()).await.unwrap();
+        by_history.drop_database().await.unwrap();
+        by_baseline.drop_database().await.unwrap();
+        assert!(drift.is_empty(), "{backend:?}: {drift:?}");
         let new_db = TestDb::create(backend).await;
         let new = new_db.pool().await;
         let report = m.upgrade(new.db(), "head").await.unwrap();
