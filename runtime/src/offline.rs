@@ -36,6 +36,15 @@ impl Migrator {
         let rows: Vec<String> = from.iter().map(|s| s.to_string()).collect();
         let plan = self.plan(&rows, command, dialect)?;
         let prepared = self.graph.prepare(&plan, dialect)?;
+        let needs_table = prepared.iter().find_map(|p| {
+            let (rev, _) = p.revision?;
+            p.statements.iter().any(|s| retort_core::translate::batch_payload(&s.sql).is_some()).then_some(rev)
+        });
+        if let Some(rev) = needs_table {
+            return Err(
+                retort_core::NotRunnable::NeedsLiveTable { revision: rev.id.clone(), path: rev.path.clone() }.into()
+            );
+        }
         Ok(self.render(dialect, &plan, &prepared, &rows))
     }
 

@@ -568,8 +568,22 @@ impl<'m> Run<'m, '_> {
             if let Some(progress) = &self.migrator.progress {
                 progress(&Progress::Statement { line: statement.line, sql: &statement.sql });
             }
-            if let Err(err) = self.conn.execute(&statement.sql).await {
-                let mut message = crate::redact::redact(&crate::error::database_message(&err));
+            if let Err(err) = self.execute_statement(&statement.sql).await {
+                let mut message = match &err {
+                    Ran::Database(err) => crate::redact::redact(&crate::error::database_message(err)),
+                    Ran::Batch(why) => why.clone(),
+                };
+                let Ran::Database(err) = err else {
+                    self.failed_at = index;
+                    return Err(Error::Statement {
+                        revision: revision.rev.id.clone(),
+                        path: revision.rev.sql_path().to_path_buf(),
+                        line: statement.line,
+                        statement: shorten(&statement.sql),
+                        message,
+                        partial: self.partial_note(revision, index, autocommit),
+                    });
+                };
                 if lock_table_full(&err) && !options.transaction_per_revision {
                     message.push_str(
                         "\n  every revision of this run shares one transaction, which keeps a lock on each table and index it creates until it commits: raise max_locks_per_transaction on the server, or run one transaction per revision (`--transaction-per-revision`, `Options::transaction_per_revision`)",
@@ -590,6 +604,30 @@ impl<'m> Run<'m, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Runs one statement of a revision; the statement that stands for a
+    /// translated `batch_alter_table` on SQLite becomes the table's
+    /// move-and-copy, from the table as the run has left it.
+    async fn execute_statement(&mut self, sql: &str) -> Result<(), Ran> {
+        let Some(payload) = retort_core::translate::batch_payload(sql) else {
+            return self.conn.execute(sql).await.map(|_| ()).map_err(Ran::Database);
+        };
+        #[cfg(not(feature = "sqlite"))]
+        let _ = payload;
+        #[cfg(feature = "sqlite")]
+        #[allow(irrefutable_let_patterns)]
+        if let Conn::Sqlite(handle) = &mut self.conn {
+            let options = crate::InspectOptions::default().with_version_table(self.migrator.table.name.clone());
+            let live =
+                crate::inspect::inspect_sqlite_connection(handle.get(), &options).await.map_err(Ran::Database)?;
+            let statements = retort_core::translate::sqlite_batch(&payload, &live).map_err(Ran::Batch)?;
+            for statement in statements {
+                self.conn.execute(&statement).await.map_err(Ran::Database)?;
+            }
+            return Ok(());
+        }
+        Err(Ran::Batch("a SQLite batch_alter_table statement on another engine".to_owned()))
     }
 
     /// What stays after statement `index` of `revision` failed: nothing when
@@ -770,6 +808,14 @@ fn unrecorded(err: Error, revision: Option<RunningRevision<'_, '_>>) -> Error {
 
 /// True when PostgreSQL ran out of room in its lock table
 /// (`max_locks_per_transaction`).
+/// Why a statement did not run.
+enum Ran {
+    /// The database refused it.
+    Database(sqlx::Error),
+    /// A SQLite batch could not be made from the table as it is.
+    Batch(String),
+}
+
 fn lock_table_full(err: &sqlx::Error) -> bool {
     err.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "53200")
 }

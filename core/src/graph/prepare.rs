@@ -40,6 +40,18 @@ pub enum NotRunnable {
         .0.iter().map(|(id, path, why)| format!("{id} ({}: {why})", path.display())).collect::<Vec<_>>().join(", ")
     )]
     Python(Vec<(String, PathBuf, String)>),
+    /// `--sql` through a translated `batch_alter_table` on SQLite, whose
+    /// move-and-copy needs the table as the database has it.
+    #[error(
+        "revision {revision} ({}) has a batch_alter_table that SQLite does as a move-and-copy of the table as the database has it: its SQL cannot be printed without a database (Alembic cannot either); run it against the database, or write its SQL in the .sql beside the .py",
+        .path.display()
+    )]
+    NeedsLiveTable {
+        /// The revision.
+        revision: String,
+        /// Its file.
+        path: PathBuf,
+    },
     /// A downgrade through a revision with no downgrade SQL for the dialect.
     #[error("cannot downgrade {revision} ({}) on {dialect}: it has no `-- downgrade` section for it; add one (an empty section is a deliberate no-op)", .path.display())]
     Irreversible {

@@ -25,6 +25,57 @@ pub(crate) enum Expr {
     Dict(Vec<(Expr, Expr)>),
 }
 
+impl std::fmt::Display for Expr {
+    /// The expression as Python source that reads back the same.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |f: &mut std::fmt::Formatter<'_>, items: &[Expr]| -> std::fmt::Result {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{item}")?;
+            }
+            Ok(())
+        };
+        match self {
+            Expr::Str(s) => {
+                let escaped = s.replace('\\', "\\\\").replace('\'', "\\'");
+                if s.contains('\n') { write!(f, "'''{escaped}'''") } else { write!(f, "'{escaped}'") }
+            }
+            Expr::Num(n) => f.write_str(n),
+            Expr::Bool(b) => f.write_str(if *b { "True" } else { "False" }),
+            Expr::None => f.write_str("None"),
+            Expr::Name(n) => f.write_str(n),
+            Expr::Call(call) => {
+                write!(f, "{}(", call.func)?;
+                list(f, &call.args)?;
+                for (i, (key, value)) in call.kwargs.iter().enumerate() {
+                    if i > 0 || !call.args.is_empty() {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{key}={value}")?;
+                }
+                f.write_str(")")
+            }
+            Expr::List(items) => {
+                f.write_str("[")?;
+                list(f, items)?;
+                f.write_str("]")
+            }
+            Expr::Dict(pairs) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k}: {v}")?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
 /// A call: what is called, its positional and its keyword arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Call {

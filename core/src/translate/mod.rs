@@ -7,6 +7,9 @@
 mod expr;
 mod ops;
 mod render;
+mod sqlite_batch;
+
+pub use sqlite_batch::{SQLITE_BATCH, batch_payload, sqlite_batch};
 
 use std::collections::HashMap;
 
@@ -261,7 +264,7 @@ fn translate_function(
         split(&line.tokens, &mut found);
         statements.extend(found.into_iter().map(|t| (t, None)));
     }
-    let mut operations: Vec<(u32, Op, bool)> = Vec::new();
+    let mut operations: Vec<Planned> = Vec::new();
     let mut raises = false;
     for (tokens, batch) in statements {
         let line = tokens.first().map_or(def_line, |t| t.line);
@@ -298,7 +301,7 @@ fn translate_function(
             None => call,
         };
         let op = ops::operation(&call).map_err(fail)?;
-        operations.push((line, op, batch.is_some()));
+        operations.push(Planned { line, op, batch, call });
     }
     if raises {
         if operations.is_empty() {
@@ -334,6 +337,15 @@ fn is_assignment(tokens: &[Token]) -> bool {
         }
     }
     false
+}
+
+/// An operation read from a body: where, what, in which batch, and the
+/// `op.*` call it came from (what a SQLite batch statement holds).
+struct Planned {
+    line: u32,
+    op: Op,
+    batch: Option<usize>,
+    call: expr::Call,
 }
 
 /// `with op.batch_alter_table("t", …) as batch_op:`: the table its
@@ -473,23 +485,33 @@ fn substitute(expr: Expr, bindings: &HashMap<String, Expr>) -> Expr {
 /// One engine's section: each operation's statements, placed at the line
 /// of its call where the lines before allow, so that a failing statement
 /// is reported near the call that made it.
-fn section(dialect: Dialect, def_line: u32, operations: &[(u32, Op, bool)]) -> Result<Section, (u32, String)> {
+fn section(dialect: Dialect, def_line: u32, operations: &[Planned]) -> Result<Section, (u32, String)> {
     let first = def_line + 1;
     let mut sql = String::new();
     let mut at = first;
-    for (line, op, in_batch) in operations {
-        // On SQLite a batch adds columns and indexes with plain SQL, as
-        // Alembic does; anything else is its move-and-copy of the table.
-        let plain = matches!(op, Op::AddColumn { .. } | Op::CreateIndex { .. } | Op::DropIndex { .. });
-        if *in_batch && dialect == Dialect::Sqlite && !plain {
-            return Err((
-                *line,
-                "`batch_alter_table` on SQLite: its move-and-copy needs the table as it is, which a translation cannot read; write the SQL beside the .py".to_owned(),
-            ));
-        }
-        let statements = render::render(op, dialect).map_err(|why| (*line, why))?;
+    // On SQLite a batch adds columns and indexes with plain SQL, as Alembic
+    // does; any other operation makes it Alembic's move-and-copy of the
+    // table, which needs the table as it is: one statement stands for the
+    // whole batch, and the runtime makes it when it gets there.
+    let plain = |op: &Op| matches!(op, Op::AddColumn { .. } | Op::CreateIndex { .. } | Op::DropIndex { .. });
+    let recreates = |batch: usize| operations.iter().any(|p| p.batch == Some(batch) && !plain(&p.op));
+    let mut written: Vec<usize> = Vec::new();
+    for Planned { line, op, batch, .. } in operations {
+        let line = *line;
+        let statements = match batch {
+            Some(batch) if dialect == Dialect::Sqlite && recreates(*batch) => {
+                if written.contains(batch) {
+                    continue;
+                }
+                written.push(*batch);
+                let calls: Vec<&expr::Call> =
+                    operations.iter().filter(|p| p.batch == Some(*batch)).map(|p| &p.call).collect();
+                vec![sqlite_batch::batch_statement(&calls)]
+            }
+            _ => render::render(op, dialect).map_err(|why| (line, why))?,
+        };
         for statement in statements {
-            while at < *line {
+            while at < line {
                 sql.push('\n');
                 at += 1;
             }

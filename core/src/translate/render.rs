@@ -166,7 +166,7 @@ fn create_enum_type(ty: &SaType) -> Result<Option<String>, Refusal> {
     )))
 }
 
-fn default_sql(default: &Default, dialect: Dialect) -> String {
+pub(crate) fn default_sql(default: &Default, dialect: Dialect) -> String {
     match default {
         Default::Quoted(s) => format!("'{}'", s.replace('\'', "''")),
         // MySQL wants an expression default in parentheses (SQLAlchemy adds

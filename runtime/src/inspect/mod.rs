@@ -146,6 +146,19 @@ pub async fn inspect<'a>(db: impl Into<Db<'a>>, options: &InspectOptions) -> Res
     Ok(schema)
 }
 
+/// The schema of the database `conn` is on, read inside whatever
+/// transaction it is in (the SQLite batch of a translated `.py` revision
+/// reads the table as the run has left it).
+#[cfg(feature = "sqlite")]
+pub(crate) async fn inspect_sqlite_connection(
+    conn: &mut sqlx::SqliteConnection,
+    options: &InspectOptions,
+) -> Result<Schema, sqlx::Error> {
+    let mut schema = sqlite::inspect(conn, options).await?;
+    schema.normalize();
+    Ok(schema)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
