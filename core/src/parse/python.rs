@@ -43,7 +43,14 @@ pub(crate) struct LexError(pub(crate) u32);
 /// bytes: every byte of a multi-byte character counts as part of a name,
 /// outside strings and comments (where Python allows only letters).
 pub(crate) fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
+    lex_lines(text, false)
+}
+
+/// [`lex`]; with `top_level_only`, the tokens of indented lines (function
+/// bodies) are scanned past but not kept: a header needs none of them.
+pub(crate) fn lex_lines(text: &str, top_level_only: bool) -> Result<Vec<LogicalLine>, LexError> {
     let bytes = text.as_bytes();
+    let mut skipping = false;
     let mut lines = Vec::new();
     let mut tokens: Vec<Token> = Vec::new();
     let mut top_level = true;
@@ -92,6 +99,7 @@ pub(crate) fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
             top_level = tokens.is_empty() && i == line_start;
             indent = i - line_start;
             at_line_start = false;
+            skipping = top_level_only && !top_level;
         }
         let token_line = line;
         if is_name(b) {
@@ -105,15 +113,19 @@ pub(crate) fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
                 let raw = word.contains(['r', 'R']);
                 let value = read_string(text, &mut i, &mut line, &mut line_start, raw)?;
                 let tok = if word.contains(['f', 'F']) { Tok::FString(value) } else { Tok::Str(value) };
-                tokens.push(Token { tok, line: token_line });
-            } else {
+                if !skipping {
+                    tokens.push(Token { tok, line: token_line });
+                }
+            } else if !skipping {
                 tokens.push(Token { tok: Tok::Name(word.to_owned()), line: token_line });
             }
             continue;
         }
         if b == b'\'' || b == b'"' {
             let value = read_string(text, &mut i, &mut line, &mut line_start, false)?;
-            tokens.push(Token { tok: Tok::Str(value), line: token_line });
+            if !skipping {
+                tokens.push(Token { tok: Tok::Str(value), line: token_line });
+            }
             continue;
         }
         match b {
@@ -121,7 +133,9 @@ pub(crate) fn lex(text: &str) -> Result<Vec<LogicalLine>, LexError> {
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        tokens.push(Token { tok: Tok::Punct(char::from(b)), line: token_line });
+        if !skipping {
+            tokens.push(Token { tok: Tok::Punct(char::from(b)), line: token_line });
+        }
         i += 1;
     }
     flush(&mut tokens, &mut lines, top_level, indent);
@@ -343,7 +357,7 @@ pub(crate) fn parse_python(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let report = |d: Diagnostic| d.with_source(text);
     let mut problems: Vec<Diagnostic> = super::nul_diagnostic(path, text).map(report).into_iter().collect();
-    let lines = match lex(text) {
+    let lines = match lex_lines(text, !translate) {
         Ok(lines) => lines,
         Err(LexError(line)) => {
             let d = Diagnostic::error("unterminated string literal starting here")
