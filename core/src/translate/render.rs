@@ -391,7 +391,10 @@ pub(crate) fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, Refusal> 
                 (Dialect::MySql, Some("foreignkey")) => format!("FOREIGN KEY {}", ident(dialect, name)),
                 (Dialect::MySql, Some("unique")) => format!("INDEX {}", ident(dialect, name)),
                 (Dialect::MySql, Some("primary")) => "PRIMARY KEY".to_owned(),
-                (Dialect::MySql, Some("check")) => format!("CHECK {}", ident(dialect, name)),
+                // Alembic offline writes MySQL's `DROP CHECK`, online on
+                // MariaDB `DROP CONSTRAINT`: the second runs on both (MySQL
+                // 8.0.19+).
+                (Dialect::MySql, Some("check")) => format!("CONSTRAINT {}", ident(dialect, name)),
                 (Dialect::MySql, _) => {
                     return Err(
                         "drop_constraint on MySQL needs type_ (foreignkey, unique, primary or check)".to_owned()
