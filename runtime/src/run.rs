@@ -569,26 +569,14 @@ impl<'m> Run<'m, '_> {
                 progress(&Progress::Statement { line: statement.line, sql: &statement.sql });
             }
             if let Err(err) = self.execute_statement(&statement.sql).await {
-                let mut message = match &err {
-                    Ran::Database(err) => crate::redact::redact(&crate::error::database_message(err)),
-                    Ran::Batch(why) => why.clone(),
+                let message = match err {
+                    Ran::Database(err) if lock_table_full(&err) && !options.transaction_per_revision => format!(
+                        "{}\n  every revision of this run shares one transaction, which keeps a lock on each table and index it creates until it commits: raise max_locks_per_transaction on the server, or run one transaction per revision (`--transaction-per-revision`, `Options::transaction_per_revision`)",
+                        crate::redact::redact(&crate::error::database_message(&err))
+                    ),
+                    Ran::Database(err) => crate::redact::redact(&crate::error::database_message(&err)),
+                    Ran::Batch(why) => why,
                 };
-                let Ran::Database(err) = err else {
-                    self.failed_at = index;
-                    return Err(Error::Statement {
-                        revision: revision.rev.id.clone(),
-                        path: revision.rev.sql_path().to_path_buf(),
-                        line: statement.line,
-                        statement: shorten(&statement.sql),
-                        message,
-                        partial: self.partial_note(revision, index, autocommit),
-                    });
-                };
-                if lock_table_full(&err) && !options.transaction_per_revision {
-                    message.push_str(
-                        "\n  every revision of this run shares one transaction, which keeps a lock on each table and index it creates until it commits: raise max_locks_per_transaction on the server, or run one transaction per revision (`--transaction-per-revision`, `Options::transaction_per_revision`)",
-                    );
-                }
                 self.failed_at = index;
                 return Err(Error::Statement {
                     revision: revision.rev.id.clone(),
