@@ -4,4 +4,5 @@ fn main() {
     println!("cargo:rerun-if-changed=../examples/shop/alembic/versions");
     println!("cargo:rerun-if-changed=../core/tests/fixtures/mixed");
     println!("cargo:rerun-if-changed=fixtures/odd-text");
+    println!("cargo:rerun-if-changed=fixtures/test-helper");
 }

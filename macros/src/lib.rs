@@ -8,6 +8,7 @@
 
 mod args;
 mod expand;
+mod test_attr;
 
 use proc_macro::TokenStream;
 
@@ -24,6 +25,17 @@ pub fn migrations(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(err) => return err.to_compile_error().into(),
     };
     expand::expand(&args, &item).into()
+}
+
+/// Turns an `async fn` taking a pool into a test that gets a database of
+/// its own at head. See `retort::testing` for the documentation.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args = match syn::parse::<test_attr::TestArgs>(args) {
+        Ok(args) => args,
+        Err(err) => return err.to_compile_error().into(),
+    };
+    test_attr::expand(args, item.into()).into()
 }
 
 /// The error, and the struct as written so that uses of it do not cascade.

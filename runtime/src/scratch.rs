@@ -12,6 +12,7 @@ use retort_core::Dialect;
 
 use crate::db::Db;
 use crate::error::Error;
+use crate::testing::TestPool;
 
 /// A database retort creates, fills and drops.
 ///
@@ -25,7 +26,7 @@ use crate::error::Error;
 /// ```
 #[derive(Debug)]
 pub struct ScratchDatabase {
-    pool: Option<OwnedPool>,
+    pool: Option<TestPool>,
     /// How to reach the server to drop it, and its name (none for SQLite).
     server: Option<(Server, String)>,
 }
@@ -33,7 +34,7 @@ pub struct ScratchDatabase {
 /// How to reach a server: a fresh connection each time, so that dropping
 /// from another thread's runtime never waits on this one's sockets.
 #[derive(Debug, Clone)]
-enum Server {
+pub(crate) enum Server {
     #[cfg(feature = "postgres")]
     Postgres(sqlx::postgres::PgConnectOptions),
     #[cfg(feature = "mysql")]
@@ -45,7 +46,8 @@ enum Server {
 }
 
 impl Server {
-    async fn execute(&self, sql: &str) -> Result<(), sqlx::Error> {
+    /// Runs `sql` over a new connection.
+    pub(crate) async fn execute(&self, sql: &str) -> Result<(), sqlx::Error> {
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         use sqlx::{ConnectOptions, Connection};
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
@@ -72,6 +74,22 @@ impl Server {
         }
     }
 
+    /// `DROP DATABASE IF EXISTS name`, closing its connections first where
+    /// the engine can.
+    pub(crate) fn drop_sql(&self, name: &str) -> String {
+        format!("DROP DATABASE IF EXISTS {}{}", self.quote(name), self.force())
+    }
+
+    /// A database name, quoted for the server.
+    pub(crate) fn quote(&self, name: &str) -> String {
+        match self {
+            #[cfg(feature = "mysql")]
+            Server::MySql(_) => format!("`{name}`"),
+            #[allow(unreachable_patterns)]
+            _ => format!("\"{name}\""),
+        }
+    }
+
     fn force(&self) -> &'static str {
         match self {
             #[cfg(feature = "postgres")]
@@ -79,44 +97,6 @@ impl Server {
             #[allow(unreachable_patterns)]
             _ => "",
         }
-    }
-}
-
-#[derive(Debug, Clone)]
-enum OwnedPool {
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgPool),
-    #[cfg(feature = "mysql")]
-    MySql(sqlx::MySqlPool),
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
-}
-
-impl OwnedPool {
-    fn db(&self) -> Db<'_> {
-        match self {
-            #[cfg(feature = "postgres")]
-            OwnedPool::Postgres(p) => p.into(),
-            #[cfg(feature = "mysql")]
-            OwnedPool::MySql(p) => p.into(),
-            #[cfg(feature = "sqlite")]
-            OwnedPool::Sqlite(p) => p.into(),
-        }
-    }
-
-    async fn close(&self) {
-        match self {
-            #[cfg(feature = "postgres")]
-            OwnedPool::Postgres(p) => p.close().await,
-            #[cfg(feature = "mysql")]
-            OwnedPool::MySql(p) => p.close().await,
-            #[cfg(feature = "sqlite")]
-            OwnedPool::Sqlite(p) => p.close().await,
-        }
-    }
-
-    fn dialect(&self) -> Dialect {
-        self.db().dialect()
     }
 }
 
@@ -190,6 +170,16 @@ impl ScratchDatabase {
         self.server.as_ref().map(|(_, name)| name.as_str())
     }
 
+    /// The pool, when the scratch database is on MySQL.
+    #[cfg(feature = "mysql")]
+    pub(crate) fn mysql_pool(&self) -> Option<&sqlx::MySqlPool> {
+        match self.pool.as_ref() {
+            Some(TestPool::MySql(pool)) => Some(pool),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
     /// Its engine.
     pub fn dialect(&self) -> Dialect {
         self.pool.as_ref().expect("present until dropped").dialect()
@@ -261,7 +251,7 @@ impl ScratchDatabase {
             .connect("sqlite::memory:")
             .await
             .map_err(|e| Error::database("opening an in-memory SQLite database", &e))?;
-        Ok(ScratchDatabase { pool: Some(OwnedPool::Sqlite(pool)), server: None })
+        Ok(ScratchDatabase { pool: Some(TestPool::Sqlite(pool)), server: None })
     }
 
     #[cfg(feature = "postgres")]
@@ -274,32 +264,21 @@ impl ScratchDatabase {
         create_on(&server, &name, "").await?;
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect_with(options.database(&name)).await;
         guard.server = None;
-        Self::finish(server, name, pool.map(OwnedPool::Postgres)).await
+        Self::finish(server, name, pool.map(TestPool::Postgres)).await
     }
 
     #[cfg(feature = "mysql")]
     async fn on_mysql(options: sqlx::mysql::MySqlConnectOptions) -> Result<ScratchDatabase, Error> {
-        use sqlx::{ConnectOptions, Connection};
         let server = Server::MySql(options.clone());
         let name = scratch_name();
         // The live database's character set and collation, so that columns
         // that do not name theirs read alike on both sides.
-        let charset = async {
-            let mut conn = options.connect().await.ok()?;
-            let sql = "SELECT CAST(DEFAULT_CHARACTER_SET_NAME AS CHAR), CAST(DEFAULT_COLLATION_NAME AS CHAR) \
-                       FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()";
-            let row: Option<(String, String)> = sqlx::query_as(sql).fetch_optional(&mut conn).await.ok()?;
-            let _ = conn.close().await;
-            row
-        }
-        .await
-        .map(|(set, collation)| format!(" CHARACTER SET {set} COLLATE {collation}"))
-        .unwrap_or_default();
+        let charset = mysql_charset(&options).await;
         let mut guard = ScratchDatabase { pool: None, server: Some((server.clone(), name.clone())) };
         create_on(&server, &name, &charset).await?;
         let pool = sqlx::mysql::MySqlPoolOptions::new().max_connections(2).connect_with(options.database(&name)).await;
         guard.server = None;
-        Self::finish(server, name, pool.map(OwnedPool::MySql)).await
+        Self::finish(server, name, pool.map(TestPool::MySql)).await
     }
 
     /// The new database, or (when it cannot be reached) none left behind.
@@ -307,7 +286,7 @@ impl ScratchDatabase {
     async fn finish(
         server: Server,
         name: String,
-        pool: Result<OwnedPool, sqlx::Error>,
+        pool: Result<TestPool, sqlx::Error>,
     ) -> Result<ScratchDatabase, Error> {
         match pool {
             Ok(pool) => Ok(ScratchDatabase { pool: Some(pool), server: Some((server, name)) }),
@@ -317,6 +296,22 @@ impl ScratchDatabase {
             }
         }
     }
+}
+
+/// The default character set and collation of the database `options`
+/// connect to, as a `CREATE DATABASE` clause (empty when unknown).
+#[cfg(feature = "mysql")]
+pub(crate) async fn mysql_charset(options: &sqlx::mysql::MySqlConnectOptions) -> String {
+    use sqlx::{ConnectOptions, Connection};
+    let read = async {
+        let mut conn = options.connect().await.ok()?;
+        let sql = "SELECT CAST(DEFAULT_CHARACTER_SET_NAME AS CHAR), CAST(DEFAULT_COLLATION_NAME AS CHAR) \
+                   FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()";
+        let row: Option<(String, String)> = sqlx::query_as(sql).fetch_optional(&mut conn).await.ok()?;
+        let _ = conn.close().await;
+        row
+    };
+    read.await.map(|(set, collation)| format!(" CHARACTER SET {set} COLLATE {collation}")).unwrap_or_default()
 }
 
 /// `CREATE DATABASE`, with what to do when the user may not.
@@ -330,12 +325,12 @@ async fn create_on(server: &Server, name: &str, options: &str) -> Result<(), Err
     })
 }
 
-async fn drop_now(pool: Option<OwnedPool>, server: Option<(Server, String)>) -> Result<(), sqlx::Error> {
+async fn drop_now(pool: Option<TestPool>, server: Option<(Server, String)>) -> Result<(), sqlx::Error> {
     if let Some(pool) = pool {
         pool.close().await;
     }
     if let Some((server, name)) = server {
-        server.execute(&format!("DROP DATABASE IF EXISTS {name}{}", server.force())).await?;
+        server.execute(&server.drop_sql(&name)).await?;
     }
     Ok(())
 }

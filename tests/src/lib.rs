@@ -46,6 +46,27 @@ pub fn backends() -> Vec<Backend> {
     found
 }
 
+/// The URL `retort::testing::Setup::on_server` takes for `backend`:
+/// `sqlite:` for files, else the server's admin URL.
+pub fn server_url(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => "sqlite:".to_owned(),
+        Backend::Postgres => std::env::var(PG_VAR).expect("backends() said it is set"),
+        Backend::MySql => std::env::var(MYSQL_VAR).expect("backends() said it is set"),
+    }
+}
+
+impl From<&retort::testing::TestPool> for Pool {
+    fn from(pool: &retort::testing::TestPool) -> Pool {
+        match pool {
+            retort::testing::TestPool::Sqlite(p) => Pool::Sqlite(p.clone()),
+            retort::testing::TestPool::Postgres(p) => Pool::Postgres(p.clone()),
+            retort::testing::TestPool::MySql(p) => Pool::MySql(p.clone()),
+            _ => unreachable!("retort-tests enables every backend"),
+        }
+    }
+}
+
 /// Writes a note to the terminal once per process, past the test harness's
 /// output capture (a skipped backend must be visible in a passing run).
 pub fn say_once(note: &str) {
