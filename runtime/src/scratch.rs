@@ -48,27 +48,44 @@ pub(crate) enum Server {
 impl Server {
     /// Runs `sql` over a new connection.
     pub(crate) async fn execute(&self, sql: &str) -> Result<(), sqlx::Error> {
+        self.execute_each(&[sql]).await
+    }
+
+    /// Runs each statement in turn over one new connection (each its own
+    /// transaction, as `DROP DATABASE` and `CREATE DATABASE` need).
+    pub(crate) async fn execute_each(&self, statements: &[&str]) -> Result<(), sqlx::Error> {
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         use sqlx::{ConnectOptions, Connection};
-        let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match self {
             #[cfg(feature = "postgres")]
             Server::Postgres(options) => {
                 let mut conn = options.connect().await?;
-                let result = sqlx::raw_sql(sql).execute(&mut conn).await.map(drop);
+                let mut result = Ok(());
+                for sql in statements {
+                    result = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.map(drop);
+                    if result.is_err() {
+                        break;
+                    }
+                }
                 let _ = conn.close().await;
                 result
             }
             #[cfg(feature = "mysql")]
             Server::MySql(options) => {
                 let mut conn = options.connect().await?;
-                let result = sqlx::raw_sql(sql).execute(&mut conn).await.map(drop);
+                let mut result = Ok(());
+                for sql in statements {
+                    result = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.map(drop);
+                    if result.is_err() {
+                        break;
+                    }
+                }
                 let _ = conn.close().await;
                 result
             }
             #[cfg(not(any(feature = "postgres", feature = "mysql")))]
             Server::None(never) => {
-                let _ = sql;
+                let _ = statements;
                 match *never {}
             }
         }

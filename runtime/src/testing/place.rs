@@ -246,8 +246,12 @@ async fn make_on_server(
                 }
                 None => format!("CREATE DATABASE \"{name}\""),
             };
-            admin.execute(&admin.server.drop_sql(name)).await.map_err(failed("dropping the earlier run's"))?;
-            admin.execute(&create).await.map_err(failed("creating the test database"))?;
+            // Any database an earlier run kept, then the copy: one connection.
+            admin
+                .server
+                .execute_each(&[&admin.server.drop_sql(name), &create])
+                .await
+                .map_err(failed("making the test database"))?;
             let pool = sqlx::postgres::PgPoolOptions::new()
                 .max_connections(4)
                 .connect_with(options.clone().database(name))
@@ -267,11 +271,11 @@ async fn make_on_server(
                 Some(t) => t.charset.clone(),
                 None => crate::scratch::mysql_charset(options).await,
             };
-            admin.execute(&admin.server.drop_sql(name)).await.map_err(failed("dropping the earlier run's"))?;
             admin
-                .execute(&format!("CREATE DATABASE `{name}`{charset}"))
+                .server
+                .execute_each(&[&admin.server.drop_sql(name), &format!("CREATE DATABASE `{name}`{charset}")])
                 .await
-                .map_err(failed("creating the test database"))?;
+                .map_err(failed("making the test database"))?;
             let pool = sqlx::mysql::MySqlPoolOptions::new()
                 .max_connections(4)
                 .connect_with(options.clone().database(name))

@@ -1,0 +1,235 @@
+//! What one test waits for before its body runs: a database of its own at
+//! head, by `#[retort::test]` (a copy of a template built once) beside
+//! `#[sqlx::test]` (a new database and every migration replayed), on the
+//! same revisions, in one run, at several history lengths.
+//!
+//! ```text
+//! DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//!     cargo run --release -p retort-bench --bin test_setup -- [N …] [--tests K]
+//! ```
+//!
+//! Both go through their attribute's own entry point (`retort::testing::run`,
+//! sqlx's `TestFn::run_test`, which `#[sqlx::test]` expands to) with an
+//! empty test body, so what is timed is set-up and clean-up. SQLite always;
+//! PostgreSQL when `DATABASE_URL` names a server (sqlx's test support reads
+//! only that variable). retort's first test, which builds the template, is
+//! reported apart; templates left by an earlier run are dropped first.
+//! The revisions are the benchmark's usual ones (create table, add column,
+//! create index, in turn).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[path = "../workers.rs"]
+#[allow(dead_code)]
+mod workers;
+#[path = "../workload.rs"]
+#[allow(dead_code)]
+mod workload;
+
+use workers::Tool;
+
+/// The engines measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+struct Sizes {
+    revisions: Vec<usize>,
+    tests: usize,
+}
+
+fn arguments() -> Sizes {
+    let mut sizes = Sizes { revisions: Vec::new(), tests: 20 };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--tests" {
+            sizes.tests = args.next().and_then(|v| v.parse().ok()).expect("--tests takes a number");
+        } else {
+            sizes.revisions.push(arg.parse().expect("a number of revisions"));
+        }
+    }
+    if sizes.revisions.is_empty() {
+        sizes.revisions = vec![10, 100, 1000];
+    }
+    sizes
+}
+
+fn leak<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
+
+fn leak_str(value: String) -> &'static str {
+    Box::leak(value.into_boxed_str())
+}
+
+/// Both tools' files for `n` revisions, under one folder per size.
+fn write(n: usize) -> (PathBuf, PathBuf) {
+    let root = std::env::temp_dir().join(format!("retort-bench-test-setup-{n}"));
+    let _ = std::fs::remove_dir_all(&root);
+    let (retort, sqlx) = (root.join("retort"), root.join("sqlx"));
+    workload::write(Tool::Retort, &retort, n).unwrap();
+    workload::write(Tool::Sqlx, &sqlx, n).unwrap();
+    (retort.join("versions"), sqlx.join("versions"))
+}
+
+/// When the running test's body started.
+static BODY_STARTED: Mutex<Option<Instant>> = Mutex::new(None);
+
+fn body_starts() {
+    *BODY_STARTED.lock().unwrap() = Some(Instant::now());
+}
+
+/// One test's times: until its body starts (set-up), and in all (with
+/// clean-up).
+#[derive(Debug, Clone, Copy)]
+struct Times {
+    setup: Duration,
+    total: Duration,
+}
+
+fn timed(test: impl FnOnce()) -> Times {
+    let started = Instant::now();
+    test();
+    let total = started.elapsed();
+    let body = BODY_STARTED.lock().unwrap().take().expect("the body ran");
+    Times { setup: body - started, total }
+}
+
+/// The median set-up and the median total.
+fn medians(times: &[Times]) -> Times {
+    let mut setups: Vec<Duration> = times.iter().map(|t| t.setup).collect();
+    let mut totals: Vec<Duration> = times.iter().map(|t| t.total).collect();
+    Times { setup: median(&mut setups), total: median(&mut totals) }
+}
+
+/// Per-test times of `#[retort::test]`: (the first test, which builds the
+/// template; the medians of the next ones).
+fn retort_per_test(engine: Engine, migrator: &'static retort::Migrator, tests: usize) -> (Times, Times) {
+    let url = match engine {
+        Engine::Sqlite => "sqlite:".to_owned(),
+        Engine::Postgres => std::env::var("DATABASE_URL").unwrap(),
+    };
+    let mut times = Vec::new();
+    for i in 0..=tests {
+        let setup = retort::testing::Setup::new(format!("bench::retort::t{i}")).migrations(migrator).on_server(&url);
+        times.push(timed(|| match engine {
+            Engine::Sqlite => retort::testing::run(setup, async |_: sqlx::SqlitePool| body_starts()),
+            Engine::Postgres => retort::testing::run(setup, async |_: sqlx::PgPool| body_starts()),
+        }));
+    }
+    let first = times.remove(0);
+    (first, medians(&times))
+}
+
+async fn empty_sqlite(_: sqlx::SqlitePool) {
+    body_starts();
+}
+
+async fn empty_postgres(_: sqlx::PgPool) {
+    body_starts();
+}
+
+/// Per-test times of `#[sqlx::test]`: the medians.
+fn sqlx_per_test(engine: Engine, dir: &Path, tests: usize) -> Times {
+    use sqlx::testing::{TestArgs, TestFn};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let migrator = leak(runtime.block_on(sqlx::migrate::Migrator::new(dir.to_owned())).unwrap());
+    drop(runtime);
+    let mut times = Vec::new();
+    for i in 0..tests {
+        let mut args = TestArgs::new(leak_str(format!("bench::sqlx::t{i}")));
+        args.migrator(migrator);
+        times.push(timed(|| match engine {
+            Engine::Sqlite => {
+                let test: fn(sqlx::SqlitePool) -> _ = empty_sqlite;
+                test.run_test(args)
+            }
+            Engine::Postgres => {
+                let test: fn(sqlx::PgPool) -> _ = empty_postgres;
+                test.run_test(args)
+            }
+        }));
+    }
+    medians(&times)
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Drops the templates an earlier run left, so the first test builds one.
+fn drop_templates(engine: Engine) {
+    match engine {
+        Engine::Sqlite => {
+            let root = std::env::temp_dir().join("retort-test");
+            for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+                if entry.file_name().to_string_lossy().starts_with("retort_tpl_") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Engine::Postgres => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL").unwrap()).await.unwrap();
+                let names: Vec<String> =
+                    sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'retort\\_tpl\\_%'")
+                        .fetch_all(&pool)
+                        .await
+                        .unwrap();
+                for name in names {
+                    for sql in [
+                        format!("ALTER DATABASE \"{name}\" WITH IS_TEMPLATE false"),
+                        format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
+                    ] {
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+                    }
+                }
+                pool.close().await;
+            });
+        }
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let sizes = arguments();
+    let mut engines = vec![Engine::Sqlite];
+    if std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        engines.push(Engine::Postgres);
+    } else {
+        eprintln!("note: PostgreSQL skipped: set DATABASE_URL=postgres://… to measure it");
+    }
+    println!(
+        "| Engine | Revisions | Set-up: #[sqlx::test] | Set-up: #[retort::test] | Faster | Whole test (with clean-up): sqlx | retort | retort's first test (builds the template) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for engine in engines {
+        for &n in &sizes.revisions {
+            let (retort_dir, sqlx_dir) = write(n);
+            let migrator = leak(retort::Migrator::from_dir(&retort_dir).unwrap());
+            drop_templates(engine);
+            // sqlx replays every migration per test: fewer tests at length.
+            let sqlx_tests = if n >= 1000 { sizes.tests.min(5) } else { sizes.tests };
+            let sqlx = sqlx_per_test(engine, &sqlx_dir, sqlx_tests);
+            let (first, retort) = retort_per_test(engine, migrator, sizes.tests);
+            println!(
+                "| {engine:?} | {n} | {} | {} | {:.0}× | {} | {} | {} |",
+                ms(sqlx.setup),
+                ms(retort.setup),
+                sqlx.setup.as_secs_f64() / retort.setup.as_secs_f64(),
+                ms(sqlx.total),
+                ms(retort.total),
+                ms(first.total)
+            );
+        }
+    }
+}
