@@ -13,9 +13,13 @@
 //! empty test body, so what is timed is set-up and clean-up. SQLite always;
 //! PostgreSQL when `DATABASE_URL` names a server (sqlx's test support reads
 //! only that variable). retort's first test, which builds the template, is
-//! reported apart; templates left by an earlier run are dropped first.
-//! The revisions are the benchmark's usual ones (create table, add column,
-//! create index, in turn).
+//! reported apart; templates left by an earlier run are dropped first. The
+//! two tools' tests run in turn, so that both meet the server in one state.
+//! Two histories: the benchmark's usual one, whose schema grows with it
+//! (create table, add column, create index, in turn), and a steady one
+//! whose schema at head is one table whatever its length (an index created
+//! and dropped in turn), to tell the cost of the history from the cost of
+//! the schema.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -66,13 +70,50 @@ fn leak_str(value: String) -> &'static str {
     Box::leak(value.into_boxed_str())
 }
 
-/// Both tools' files for `n` revisions, under one folder per size.
-fn write(n: usize) -> (PathBuf, PathBuf) {
-    let root = std::env::temp_dir().join(format!("retort-bench-test-setup-{n}"));
+/// The histories measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum History {
+    /// The benchmark's usual one: the schema grows with it (a table, a
+    /// column, an index, in turn: 334 tables and 333 indexes at 1,000).
+    Growing,
+    /// One table, and revisions that create and drop one index in turn:
+    /// the schema at head is the same whatever the length.
+    Steady,
+}
+
+/// Both tools' files for `n` revisions of `history`.
+fn write(history: History, n: usize) -> (PathBuf, PathBuf) {
+    let root = std::env::temp_dir().join(format!("retort-bench-test-setup-{history:?}-{n}"));
     let _ = std::fs::remove_dir_all(&root);
     let (retort, sqlx) = (root.join("retort"), root.join("sqlx"));
-    workload::write(Tool::Retort, &retort, n).unwrap();
-    workload::write(Tool::Sqlx, &sqlx, n).unwrap();
+    match history {
+        History::Growing => {
+            workload::write(Tool::Retort, &retort, n).unwrap();
+            workload::write(Tool::Sqlx, &sqlx, n).unwrap();
+        }
+        History::Steady => {
+            std::fs::create_dir_all(retort.join("versions")).unwrap();
+            std::fs::create_dir_all(sqlx.join("versions")).unwrap();
+            for i in 0..n {
+                let (up, down) = match i {
+                    0 => ("CREATE TABLE t0 (id INTEGER PRIMARY KEY, name TEXT)".to_owned(), "DROP TABLE t0".to_owned()),
+                    _ if i % 2 == 1 => (format!("CREATE INDEX i{i} ON t0 (name)"), format!("DROP INDEX i{i}")),
+                    _ => (format!("DROP INDEX i{}", i - 1), format!("CREATE INDEX i{} ON t0 (name)", i - 1)),
+                };
+                let id = format!("{i:012x}");
+                let revises = if i == 0 { String::new() } else { format!("{:012x}", i - 1) };
+                let text = format!(
+                    "-- Revision {i}\n--\n-- Revision ID: {id}\n-- Revises: {revises}\n\n-- upgrade\n{up};\n\n-- downgrade\n{down};\n"
+                );
+                std::fs::write(retort.join("versions").join(format!("{id}_revision_{i}.sql")), text).unwrap();
+                std::fs::write(
+                    sqlx.join("versions").join(format!("{:06}_revision_{i}.sql", i + 1)),
+                    format!("{up};\n"),
+                )
+                .unwrap();
+            }
+        }
+    }
     (retort.join("versions"), sqlx.join("versions"))
 }
 
@@ -106,23 +147,17 @@ fn medians(times: &[Times]) -> Times {
     Times { setup: median(&mut setups), total: median(&mut totals) }
 }
 
-/// Per-test times of `#[retort::test]`: (the first test, which builds the
-/// template; the medians of the next ones).
-fn retort_per_test(engine: Engine, migrator: &'static retort::Migrator, tests: usize) -> (Times, Times) {
+/// One `#[retort::test]`.
+fn retort_test(engine: Engine, migrator: &'static retort::Migrator, i: usize) -> Times {
     let url = match engine {
         Engine::Sqlite => "sqlite:".to_owned(),
         Engine::Postgres => std::env::var("DATABASE_URL").unwrap(),
     };
-    let mut times = Vec::new();
-    for i in 0..=tests {
-        let setup = retort::testing::Setup::new(format!("bench::retort::t{i}")).migrations(migrator).on_server(&url);
-        times.push(timed(|| match engine {
-            Engine::Sqlite => retort::testing::run(setup, async |_: sqlx::SqlitePool| body_starts()),
-            Engine::Postgres => retort::testing::run(setup, async |_: sqlx::PgPool| body_starts()),
-        }));
-    }
-    let first = times.remove(0);
-    (first, medians(&times))
+    let setup = retort::testing::Setup::new(format!("bench::retort::t{i}")).migrations(migrator).on_server(&url);
+    timed(|| match engine {
+        Engine::Sqlite => retort::testing::run(setup, async |_: sqlx::SqlitePool| body_starts()),
+        Engine::Postgres => retort::testing::run(setup, async |_: sqlx::PgPool| body_starts()),
+    })
 }
 
 async fn empty_sqlite(_: sqlx::SqlitePool) {
@@ -133,28 +168,27 @@ async fn empty_postgres(_: sqlx::PgPool) {
     body_starts();
 }
 
-/// Per-test times of `#[sqlx::test]`: the medians.
-fn sqlx_per_test(engine: Engine, dir: &Path, tests: usize) -> Times {
-    use sqlx::testing::{TestArgs, TestFn};
+/// sqlx's migrator over `dir`.
+fn sqlx_migrator(dir: &Path) -> &'static sqlx::migrate::Migrator {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let migrator = leak(runtime.block_on(sqlx::migrate::Migrator::new(dir.to_owned())).unwrap());
-    drop(runtime);
-    let mut times = Vec::new();
-    for i in 0..tests {
-        let mut args = TestArgs::new(leak_str(format!("bench::sqlx::t{i}")));
-        args.migrator(migrator);
-        times.push(timed(|| match engine {
-            Engine::Sqlite => {
-                let test: fn(sqlx::SqlitePool) -> _ = empty_sqlite;
-                test.run_test(args)
-            }
-            Engine::Postgres => {
-                let test: fn(sqlx::PgPool) -> _ = empty_postgres;
-                test.run_test(args)
-            }
-        }));
-    }
-    medians(&times)
+    leak(runtime.block_on(sqlx::migrate::Migrator::new(dir.to_owned())).unwrap())
+}
+
+/// One `#[sqlx::test]`.
+fn sqlx_test(engine: Engine, migrator: &'static sqlx::migrate::Migrator, i: usize) -> Times {
+    use sqlx::testing::{TestArgs, TestFn};
+    let mut args = TestArgs::new(leak_str(format!("bench::sqlx::t{i}")));
+    args.migrator(migrator);
+    timed(|| match engine {
+        Engine::Sqlite => {
+            let test: fn(sqlx::SqlitePool) -> _ = empty_sqlite;
+            test.run_test(args)
+        }
+        Engine::Postgres => {
+            let test: fn(sqlx::PgPool) -> _ = empty_postgres;
+            test.run_test(args)
+        }
+    })
 }
 
 fn median(times: &mut [Duration]) -> Duration {
@@ -209,20 +243,26 @@ fn main() {
         eprintln!("note: PostgreSQL skipped: set DATABASE_URL=postgres://… to measure it");
     }
     println!(
-        "| Engine | Revisions | Set-up: #[sqlx::test] | Set-up: #[retort::test] | Faster | Whole test (with clean-up): sqlx | retort | retort's first test (builds the template) |"
+        "| Engine | History | Revisions | Set-up: #[sqlx::test] | Set-up: #[retort::test] | Faster | Whole test (with clean-up): sqlx | retort | retort's first test (builds the template) |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
-    for engine in engines {
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (engine, history) in engines.iter().flat_map(|&e| [(e, History::Steady), (e, History::Growing)]) {
         for &n in &sizes.revisions {
-            let (retort_dir, sqlx_dir) = write(n);
+            let (retort_dir, sqlx_dir) = write(history, n);
             let migrator = leak(retort::Migrator::from_dir(&retort_dir).unwrap());
             drop_templates(engine);
-            // sqlx replays every migration per test: fewer tests at length.
-            let sqlx_tests = if n >= 1000 { sizes.tests.min(5) } else { sizes.tests };
-            let sqlx = sqlx_per_test(engine, &sqlx_dir, sqlx_tests);
-            let (first, retort) = retort_per_test(engine, migrator, sizes.tests);
+            let sqlx_migrations = sqlx_migrator(&sqlx_dir);
+            let first = retort_test(engine, migrator, 0);
+            // One of each in turn, so that both meet the server in the same
+            // state (a PostgreSQL checkpoint slows whoever runs during it).
+            let (mut sqlx_times, mut retort_times) = (Vec::new(), Vec::new());
+            for i in 0..sizes.tests {
+                sqlx_times.push(sqlx_test(engine, sqlx_migrations, i));
+                retort_times.push(retort_test(engine, migrator, i + 1));
+            }
+            let (sqlx, retort) = (medians(&sqlx_times), medians(&retort_times));
             println!(
-                "| {engine:?} | {n} | {} | {} | {:.0}× | {} | {} | {} |",
+                "| {engine:?} | {history:?} | {n} | {} | {} | {:.0}× | {} | {} | {} |",
                 ms(sqlx.setup),
                 ms(retort.setup),
                 sqlx.setup.as_secs_f64() / retort.setup.as_secs_f64(),
