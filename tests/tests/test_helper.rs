@@ -250,26 +250,22 @@ fn a_changed_revision_set_rebuilds_the_template_and_drops_the_old_one() {
         let dir = temp_dir("retort_helper_changed");
         std::fs::write(dir.join("a1_create_users.sql"), helper_revision("a1_create_users.sql")).unwrap();
         let first = leak(retort::Migrator::from_dir(&dir).unwrap());
-        let before = runtime.block_on(templates(backend));
         let path = format!("changed::{backend:?}");
+        let old = Setup::new(path.clone()).migrations(first).template_name().unwrap();
         let tables = run_on(backend, Setup::new(path.clone()).migrations(first), async |pool| pool.table_names().await);
         assert!(tables.contains(&"users".to_owned()) && !tables.contains(&"roles".to_owned()), "{tables:?}");
-        let after_first = runtime.block_on(templates(backend));
-        let built: Vec<&String> = after_first.iter().filter(|t| !before.contains(t)).collect();
-        assert_eq!(built.len(), 1, "{backend:?}: one template for the first set: {after_first:?}");
-        let old = built[0].clone();
+        assert!(runtime.block_on(templates(backend)).contains(&old), "{backend:?}: the template {old} was built");
 
         std::fs::write(dir.join("b2_roles.sql"), helper_revision("b2_roles.sql")).unwrap();
         let second = leak(retort::Migrator::from_dir(&dir).unwrap());
+        let new = Setup::new(path.clone()).migrations(second).template_name().unwrap();
+        assert_ne!(new, old, "a new revision is a new fingerprint");
+        assert_eq!(new[..20], old[..20], "of the same project: {new} {old}");
         let roles = run_on(backend, Setup::new(path).migrations(second), async |pool| count(&pool, "roles").await);
         assert_eq!(roles, "2", "{backend:?}: the new revision is in the copy");
-        let after_second = runtime.block_on(templates(backend));
-        assert!(!after_second.contains(&old), "{backend:?}: the old template {old} is dropped: {after_second:?}");
-        let project = &old[..old.len() - 12];
-        assert!(
-            after_second.iter().any(|t| t.starts_with(project) && *t != old),
-            "{backend:?}: a new template of the same project: {after_second:?}"
-        );
+        let after = runtime.block_on(templates(backend));
+        assert!(!after.contains(&old), "{backend:?}: the old template {old} is dropped: {after:?}");
+        assert!(after.contains(&new), "{backend:?}: the new template {new} is there: {after:?}");
     }
 }
 
@@ -409,4 +405,63 @@ fn a_schema_file_that_drifted_from_the_revisions_is_named() {
         })
     })));
     assert!(message.contains("extra") && message.contains("schema.sql"), "{message}");
+}
+
+/// The spares of PostgreSQL templates on the server: (oid, name).
+async fn spares_on(url: &str) -> Vec<(i64, String)> {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let found = sqlx::query_as("SELECT oid::int8, datname::text FROM pg_database WHERE datname LIKE 'retort\\_s\\_%'")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    found
+}
+
+#[test]
+fn postgres_tests_take_copies_made_ahead_by_renaming_them() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let url = server_url(Backend::Postgres);
+    let dir = temp_dir("retort_helper_spares");
+    for file in ["a1_create_users.sql", "b2_roles.sql", "c3_template_token.sql"] {
+        std::fs::write(dir.join(file), helper_revision(file)).unwrap();
+    }
+    let migrator = leak(retort::Migrator::from_dir(&dir).unwrap());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let template = Setup::new("spares").migrations(migrator).template_name().unwrap();
+    let prefix = format!("retort_s_{}_", template.trim_start_matches("retort_tpl_"));
+    let token = run_on(Backend::Postgres, Setup::new("spares::first").migrations(migrator).spares(2), async |pool| {
+        pool.strings("SELECT token FROM template_token").await.remove(0)
+    });
+    // The first test built the template; a thread of this process now
+    // makes two copies of it.
+    let mut made = Vec::new();
+    for _ in 0..600 {
+        made = runtime
+            .block_on(spares_on(&url))
+            .into_iter()
+            .filter(|(_, name)| name.starts_with(&prefix))
+            .collect::<Vec<_>>();
+        if made.len() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(made.len() >= 2, "two spares within a minute: {made:?}");
+    let (oid, seen) =
+        run_on(Backend::Postgres, Setup::new("spares::second").migrations(migrator).spares(2), async |pool| {
+            let Pool::Postgres(pg) = &pool else { unreachable!() };
+            let oid: i64 = sqlx::query_scalar("SELECT oid::int8 FROM pg_database WHERE datname = current_database()")
+                .fetch_one(pg)
+                .await
+                .unwrap();
+            (oid, pool.strings("SELECT token FROM template_token").await.remove(0))
+        });
+    assert!(
+        made.iter().any(|(spare, _)| *spare == oid),
+        "the second test's database {oid} is one of the spares {made:?}"
+    );
+    assert_eq!(seen, token, "a spare is a copy of the same template");
 }

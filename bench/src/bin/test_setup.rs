@@ -15,6 +15,9 @@
 //! only that variable). retort's first test, which builds the template, is
 //! reported apart; templates left by an earlier run are dropped first. The
 //! two tools' tests run in turn, so that both meet the server in one state.
+//! On PostgreSQL retort is measured twice: each test copying the template
+//! itself (`spares(0)`), and each taking a copy made ahead, started once the
+//! spares are back (as when the test before outlasted one copy).
 //! Two histories: the benchmark's usual one, whose schema grows with it
 //! (create table, add column, create index, in turn), and a steady one
 //! whose schema at head is one table whatever its length (an index created
@@ -147,17 +150,39 @@ fn medians(times: &[Times]) -> Times {
     Times { setup: median(&mut setups), total: median(&mut totals) }
 }
 
-/// One `#[retort::test]`.
-fn retort_test(engine: Engine, migrator: &'static retort::Migrator, i: usize) -> Times {
+/// One `#[retort::test]`; on PostgreSQL with `spares` copies made ahead
+/// (0: the test copies the template itself).
+fn retort_test(engine: Engine, migrator: &'static retort::Migrator, i: usize, spares: usize) -> Times {
     let url = match engine {
         Engine::Sqlite => "sqlite:".to_owned(),
         Engine::Postgres => std::env::var("DATABASE_URL").unwrap(),
     };
-    let setup = retort::testing::Setup::new(format!("bench::retort::t{i}")).migrations(migrator).on_server(&url);
+    let setup =
+        retort::testing::Setup::new(format!("bench::retort::t{i}")).migrations(migrator).on_server(&url).spares(spares);
     timed(|| match engine {
         Engine::Sqlite => retort::testing::run(setup, async |_: sqlx::SqlitePool| body_starts()),
         Engine::Postgres => retort::testing::run(setup, async |_: sqlx::PgPool| body_starts()),
     })
+}
+
+/// Waits until the PostgreSQL server holds `count` spares (as it does when
+/// the test before took longer than one copy), for at most a minute.
+fn wait_for_spares(count: i64) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL").unwrap()).await.unwrap();
+        for _ in 0..6000 {
+            let have: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'retort\\_s\\_%'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            if have >= count {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        pool.close().await;
+    });
 }
 
 async fn empty_sqlite(_: sqlx::SqlitePool) {
@@ -196,7 +221,8 @@ fn median(times: &mut [Duration]) -> Duration {
     times[times.len() / 2]
 }
 
-/// Drops the templates an earlier run left, so the first test builds one.
+/// Drops the templates, spares and test databases an earlier run left, so
+/// the first test builds a template.
 fn drop_templates(engine: Engine) {
     match engine {
         Engine::Sqlite => {
@@ -212,7 +238,7 @@ fn drop_templates(engine: Engine) {
             runtime.block_on(async {
                 let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL").unwrap()).await.unwrap();
                 let names: Vec<String> =
-                    sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'retort\\_tpl\\_%'")
+                    sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname ~ '^retort_(tpl|s|t)_'")
                         .fetch_all(&pool)
                         .await
                         .unwrap();
@@ -243,29 +269,42 @@ fn main() {
         eprintln!("note: PostgreSQL skipped: set DATABASE_URL=postgres://… to measure it");
     }
     println!(
-        "| Engine | History | Revisions | Set-up: #[sqlx::test] | Set-up: #[retort::test] | Faster | Whole test (with clean-up): sqlx | retort | retort's first test (builds the template) |"
+        "| Engine | History | Revisions | Set-up: #[sqlx::test] | #[retort::test] (copies) | Faster | #[retort::test] (a copy made ahead) | Faster | Whole test (with clean-up): sqlx | retort (copies) | retort's first test (builds the template) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (engine, history) in engines.iter().flat_map(|&e| [(e, History::Steady), (e, History::Growing)]) {
         for &n in &sizes.revisions {
             let (retort_dir, sqlx_dir) = write(history, n);
             let migrator = leak(retort::Migrator::from_dir(&retort_dir).unwrap());
             drop_templates(engine);
             let sqlx_migrations = sqlx_migrator(&sqlx_dir);
-            let first = retort_test(engine, migrator, 0);
+            let first = retort_test(engine, migrator, 0, 0);
             // One of each in turn, so that both meet the server in the same
             // state (a PostgreSQL checkpoint slows whoever runs during it).
             let (mut sqlx_times, mut retort_times) = (Vec::new(), Vec::new());
             for i in 0..sizes.tests {
                 sqlx_times.push(sqlx_test(engine, sqlx_migrations, i));
-                retort_times.push(retort_test(engine, migrator, i + 1));
+                retort_times.push(retort_test(engine, migrator, i + 1, 0));
             }
             let (sqlx, retort) = (medians(&sqlx_times), medians(&retort_times));
+            // PostgreSQL with copies made ahead, each test starting once the
+            // spares are back (as when a test body outlasts one copy).
+            let ahead = (engine == Engine::Postgres).then(|| {
+                let times: Vec<Times> = (0..sizes.tests)
+                    .map(|i| {
+                        wait_for_spares(2);
+                        retort_test(engine, migrator, sizes.tests + 1 + i, 2)
+                    })
+                    .collect();
+                medians(&times)
+            });
             println!(
-                "| {engine:?} | {history:?} | {n} | {} | {} | {:.0}× | {} | {} | {} |",
+                "| {engine:?} | {history:?} | {n} | {} | {} | {:.1}× | {} | {} | {} | {} | {} |",
                 ms(sqlx.setup),
                 ms(retort.setup),
                 sqlx.setup.as_secs_f64() / retort.setup.as_secs_f64(),
+                ahead.map_or("—".to_owned(), |a| ms(a.setup)),
+                ahead.map_or("—".to_owned(), |a| format!("{:.1}×", sqlx.setup.as_secs_f64() / a.setup.as_secs_f64())),
                 ms(sqlx.total),
                 ms(retort.total),
                 ms(first.total)

@@ -16,7 +16,8 @@
 //! gets a copy of it:
 //!
 //! - **PostgreSQL:** a template database, built by the revisions and copied
-//!   with `CREATE DATABASE … TEMPLATE`.
+//!   with `CREATE DATABASE … TEMPLATE`; a thread keeps a few copies made
+//!   ahead (`RETORT_TEST_SPARES`), which a test takes by renaming one.
 //! - **MySQL/MariaDB** (which cannot copy a database): the template's
 //!   schema and rows read back as one SQL script (the canonical DDL a
 //!   baseline holds), checked once against the template and replayed in
@@ -47,6 +48,8 @@
 
 mod checks;
 mod place;
+#[cfg(feature = "postgres")]
+mod spares;
 mod template;
 
 use std::future::Future;
@@ -62,6 +65,8 @@ pub use checks::{
     assert_downgrades_restore, assert_schema_file_matches, assert_single_head, assert_upgrades_from_base,
 };
 pub use place::{DATABASE_URL_VARS, MYSQL_URL_VAR, POSTGRES_URL_VAR};
+#[cfg(feature = "postgres")]
+pub use spares::SPARES_VAR;
 
 /// A pool of a test's database, of whichever engine it is on: the argument
 /// of a `#[retort::test]` that runs on the engine its environment names.
@@ -198,6 +203,7 @@ pub struct Setup {
     target: String,
     fixtures: Vec<Fixture>,
     url: Option<String>,
+    spares: Option<usize>,
 }
 
 impl Setup {
@@ -210,6 +216,7 @@ impl Setup {
             target: "heads".to_owned(),
             fixtures: Vec::new(),
             url: None,
+            spares: None,
         }
     }
 
@@ -241,6 +248,20 @@ impl Setup {
         self
     }
 
+    /// PostgreSQL: how many copies of the template to keep made ahead
+    /// (instead of `RETORT_TEST_SPARES`, 2 by default); 0 makes every
+    /// test copy the template itself.
+    pub fn spares(mut self, spares: usize) -> Setup {
+        self.spares = Some(spares);
+        self
+    }
+
+    /// The name of the template this setup copies (a database on a server,
+    /// `<name>.sqlite` for SQLite); `None` without revisions.
+    pub fn template_name(&self) -> Option<String> {
+        self.migrator.map(|m| template::Fingerprint::of(m, &self.target).template_name())
+    }
+
     /// Makes the test's database: on `engine` (`None`: the engine the
     /// environment names, SQLite when it names none), a copy of the
     /// template of the revisions, then the fixtures. A database of the same
@@ -248,7 +269,7 @@ impl Setup {
     pub async fn create(self, engine: Option<Dialect>) -> Result<TestDatabase, Error> {
         let place = place::Place::resolve(engine, self.url.as_deref())?;
         let fingerprint = self.migrator.map(|m| template::Fingerprint::of(m, &self.target));
-        let made = place.make(&self.test_path, self.migrator, &self.target, fingerprint.as_ref()).await?;
+        let made = place.make(&self.test_path, self.migrator, &self.target, fingerprint.as_ref(), self.spares).await?;
         let database =
             TestDatabase { pool: made.pool, location: made.location, test_path: self.test_path, done: false };
         for fixture in &self.fixtures {

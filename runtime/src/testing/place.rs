@@ -136,6 +136,7 @@ impl Place {
         migrator: Option<&'static Migrator>,
         target: &str,
         fingerprint: Option<&Fingerprint>,
+        spares: Option<usize>,
     ) -> Result<Made, Error> {
         let project = fingerprint.map_or("00000000", |f| f.project.as_str());
         let with_template = migrator.zip(fingerprint);
@@ -146,7 +147,7 @@ impl Place {
                 make_file(root, &file, with_template, target).await
             }
             Place::Server(admin) => {
-                make_on_server(admin, &database_name(project, test_path), with_template, target).await
+                make_on_server(admin, &database_name(project, test_path), with_template, target, spares).await
             }
         }
     }
@@ -228,7 +229,10 @@ async fn make_on_server(
     name: &str,
     with_template: Option<(&'static Migrator, &Fingerprint)>,
     target: &str,
+    spares: Option<usize>,
 ) -> Result<Made, Error> {
+    #[cfg(not(feature = "postgres"))]
+    let _ = spares;
     let location =
         Location::Server { admin: Box::new(admin.clone()), name: name.to_owned(), shown: shown_url(admin, name) };
     let failed = |doing: &str| {
@@ -239,19 +243,19 @@ async fn make_on_server(
     match &admin.server {
         #[cfg(feature = "postgres")]
         Server::Postgres(options) => {
-            let create = match with_template {
+            match with_template {
                 Some((migrator, fingerprint)) => {
                     let template = template::postgres(options, url, migrator, target, fingerprint).await?;
-                    format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")
+                    let spares = super::spares::wanted(spares);
+                    super::spares::make(options, &template, fingerprint, name, spares).await
                 }
-                None => format!("CREATE DATABASE \"{name}\""),
-            };
-            // Any database an earlier run kept, then the copy: one connection.
-            admin
-                .server
-                .execute_each(&[&admin.server.drop_sql(name), &create])
-                .await
-                .map_err(failed("making the test database"))?;
+                None => {
+                    // Any database an earlier run kept, then a new one.
+                    let server = &admin.server;
+                    server.execute_each(&[&server.drop_sql(name), &format!("CREATE DATABASE \"{name}\"")]).await
+                }
+            }
+            .map_err(failed("making the test database"))?;
             let pool = sqlx::postgres::PgPoolOptions::new()
                 .max_connections(4)
                 .connect_with(options.clone().database(name))
@@ -312,6 +316,7 @@ async fn make_on_server(
     _: &str,
     _: Option<(&'static Migrator, &Fingerprint)>,
     _: &str,
+    _: Option<usize>,
 ) -> Result<Made, Error> {
     match admin.server {
         Server::None(never) => match never {},

@@ -207,13 +207,15 @@ async fn build_postgres(
             return Ok(());
         }
         // New revisions (or a build that died half way): the project's
-        // other templates and the databases kept from its failed tests go.
+        // other templates, their spares and the databases kept from its
+        // failed tests go.
         let stale: Vec<String> = sqlx::query_scalar(
-            "SELECT datname::text FROM pg_database WHERE datname = $1 OR datname LIKE $2 OR datname LIKE $3",
+            "SELECT datname::text FROM pg_database WHERE datname = $1 OR datname LIKE $2 OR datname LIKE $3 OR datname LIKE $4",
         )
         .bind(name)
         .bind(format!("retort\\_tpl\\_{}\\_%", fingerprint.project))
         .bind(format!("retort\\_t\\_{}\\_%", fingerprint.project))
+        .bind(format!("retort\\_s\\_{}\\_%", fingerprint.project))
         .fetch_all(&mut conn)
         .await
         .map_err(failed("looking for stale test databases"))?;
