@@ -42,6 +42,9 @@ use workers::Tool;
 enum Engine {
     Sqlite,
     Postgres,
+    /// MySQL/MariaDB, on the steady history only (the growing one indexes
+    /// a `TEXT` column, which MySQL refuses).
+    MySql,
 }
 
 struct Sizes {
@@ -84,9 +87,11 @@ enum History {
     Steady,
 }
 
-/// Both tools' files for `n` revisions of `history`.
-fn write(history: History, n: usize) -> (PathBuf, PathBuf) {
-    let root = std::env::temp_dir().join(format!("retort-bench-test-setup-{history:?}-{n}"));
+/// Both tools' files for `n` revisions of `history` on `engine`.
+fn write(engine: Engine, history: History, n: usize) -> (PathBuf, PathBuf) {
+    // MySQL names an index's table when dropping it.
+    let on = if engine == Engine::MySql { " ON t0" } else { "" };
+    let root = std::env::temp_dir().join(format!("retort-bench-test-setup-{engine:?}-{history:?}-{n}"));
     let _ = std::fs::remove_dir_all(&root);
     let (retort, sqlx) = (root.join("retort"), root.join("sqlx"));
     match history {
@@ -99,9 +104,12 @@ fn write(history: History, n: usize) -> (PathBuf, PathBuf) {
             std::fs::create_dir_all(sqlx.join("versions")).unwrap();
             for i in 0..n {
                 let (up, down) = match i {
-                    0 => ("CREATE TABLE t0 (id INTEGER PRIMARY KEY, name TEXT)".to_owned(), "DROP TABLE t0".to_owned()),
-                    _ if i % 2 == 1 => (format!("CREATE INDEX i{i} ON t0 (name)"), format!("DROP INDEX i{i}")),
-                    _ => (format!("DROP INDEX i{}", i - 1), format!("CREATE INDEX i{} ON t0 (name)", i - 1)),
+                    0 => (
+                        "CREATE TABLE t0 (id INTEGER PRIMARY KEY, name VARCHAR(100))".to_owned(),
+                        "DROP TABLE t0".to_owned(),
+                    ),
+                    _ if i % 2 == 1 => (format!("CREATE INDEX i{i} ON t0 (name)"), format!("DROP INDEX i{i}{on}")),
+                    _ => (format!("DROP INDEX i{}{on}", i - 1), format!("CREATE INDEX i{} ON t0 (name)", i - 1)),
                 };
                 let id = format!("{i:012x}");
                 let revises = if i == 0 { String::new() } else { format!("{:012x}", i - 1) };
@@ -155,13 +163,14 @@ fn medians(times: &[Times]) -> Times {
 fn retort_test(engine: Engine, migrator: &'static retort::Migrator, i: usize, spares: usize) -> Times {
     let url = match engine {
         Engine::Sqlite => "sqlite:".to_owned(),
-        Engine::Postgres => std::env::var("DATABASE_URL").unwrap(),
+        Engine::Postgres | Engine::MySql => std::env::var("DATABASE_URL").unwrap(),
     };
     let setup =
         retort::testing::Setup::new(format!("bench::retort::t{i}")).migrations(migrator).on_server(&url).spares(spares);
     timed(|| match engine {
         Engine::Sqlite => retort::testing::run(setup, async |_: sqlx::SqlitePool| body_starts()),
         Engine::Postgres => retort::testing::run(setup, async |_: sqlx::PgPool| body_starts()),
+        Engine::MySql => retort::testing::run(setup, async |_: sqlx::MySqlPool| body_starts()),
     })
 }
 
@@ -193,6 +202,10 @@ async fn empty_postgres(_: sqlx::PgPool) {
     body_starts();
 }
 
+async fn empty_mysql(_: sqlx::MySqlPool) {
+    body_starts();
+}
+
 /// sqlx's migrator over `dir`.
 fn sqlx_migrator(dir: &Path) -> &'static sqlx::migrate::Migrator {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -211,6 +224,10 @@ fn sqlx_test(engine: Engine, migrator: &'static sqlx::migrate::Migrator, i: usiz
         }
         Engine::Postgres => {
             let test: fn(sqlx::PgPool) -> _ = empty_postgres;
+            test.run_test(args)
+        }
+        Engine::MySql => {
+            let test: fn(sqlx::MySqlPool) -> _ = empty_mysql;
             test.run_test(args)
         }
     })
@@ -253,6 +270,23 @@ fn drop_templates(engine: Engine) {
                 pool.close().await;
             });
         }
+        Engine::MySql => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let pool = sqlx::MySqlPool::connect(&std::env::var("DATABASE_URL").unwrap()).await.unwrap();
+                let names: Vec<String> = sqlx::query_scalar(
+                    "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'retort\\_%'",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                for name in names {
+                    let sql = format!("DROP DATABASE `{name}`");
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+                }
+                pool.close().await;
+            });
+        }
     }
 }
 
@@ -263,18 +297,22 @@ fn ms(d: Duration) -> String {
 fn main() {
     let sizes = arguments();
     let mut engines = vec![Engine::Sqlite];
-    if std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+    let url = std::env::var("DATABASE_URL").unwrap_or_default();
+    if url.starts_with("postgres") {
         engines.push(Engine::Postgres);
+    } else if url.starts_with("mysql") {
+        engines.push(Engine::MySql);
     } else {
-        eprintln!("note: PostgreSQL skipped: set DATABASE_URL=postgres://… to measure it");
+        eprintln!("note: PostgreSQL skipped: set DATABASE_URL=postgres://… (or mysql://…) to measure it");
     }
     println!(
         "| Engine | History | Revisions | Set-up: #[sqlx::test] | #[retort::test] (copies) | Faster | #[retort::test] (a copy made ahead) | Faster | Whole test (with clean-up): sqlx | retort (copies) | retort's first test (builds the template) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for (engine, history) in engines.iter().flat_map(|&e| [(e, History::Steady), (e, History::Growing)]) {
+    let runs = engines.iter().flat_map(|&e| [(e, History::Steady), (e, History::Growing)]);
+    for (engine, history) in runs.filter(|&(e, h)| e != Engine::MySql || h == History::Steady) {
         for &n in &sizes.revisions {
-            let (retort_dir, sqlx_dir) = write(history, n);
+            let (retort_dir, sqlx_dir) = write(engine, history, n);
             let migrator = leak(retort::Migrator::from_dir(&retort_dir).unwrap());
             drop_templates(engine);
             let sqlx_migrations = sqlx_migrator(&sqlx_dir);
