@@ -140,8 +140,12 @@ impl VersionLocations {
             ))
             .help("relative paths in alembic.ini are relative to the current directory, as Alembic reads them; write %(here)s/… for a folder beside the file"));
         }
-        let mut seen = std::collections::HashSet::new();
-        files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+        // Locations that overlap (or link to one another) list a file twice;
+        // one flat folder cannot.
+        if self.dirs.len() > 1 || self.recursive {
+            let mut seen = std::collections::HashSet::new();
+            files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+        }
         Ok((files, notes))
     }
 }

@@ -111,7 +111,7 @@ pub(crate) fn lex_lines(text: &str, top_level_only: bool) -> Result<Vec<LogicalL
             let is_prefix = word.len() <= 2 && word.bytes().all(|c| b"rRbBuUfF".contains(&c));
             if is_prefix && matches!(bytes.get(i), Some(b'\'' | b'"')) {
                 let raw = word.contains(['r', 'R']);
-                let value = read_string(text, &mut i, &mut line, &mut line_start, raw)?;
+                let value = read_string(text, &mut i, &mut line, &mut line_start, raw, !skipping)?;
                 let tok = if word.contains(['f', 'F']) { Tok::FString(value) } else { Tok::Str(value) };
                 if !skipping {
                     tokens.push(Token { tok, line: token_line });
@@ -122,7 +122,7 @@ pub(crate) fn lex_lines(text: &str, top_level_only: bool) -> Result<Vec<LogicalL
             continue;
         }
         if b == b'\'' || b == b'"' {
-            let value = read_string(text, &mut i, &mut line, &mut line_start, false)?;
+            let value = read_string(text, &mut i, &mut line, &mut line_start, false, !skipping)?;
             if !skipping {
                 tokens.push(Token { tok: Tok::Str(value), line: token_line });
             }
@@ -145,12 +145,14 @@ pub(crate) fn lex_lines(text: &str, top_level_only: bool) -> Result<Vec<LogicalL
 /// Reads a string literal whose opening quote is at byte `*i` of `text`.
 /// Escapes keep the character after the backslash (and, raw, the
 /// backslash too): enough for names and SQL, which is all retort reads.
+/// Without `keep`, the literal is scanned past and its value left empty.
 fn read_string(
     text: &str,
     i: &mut usize,
     line: &mut u32,
     line_start: &mut usize,
     raw: bool,
+    keep: bool,
 ) -> Result<String, LexError> {
     let bytes = text.as_bytes();
     let start_line = *line;
@@ -162,21 +164,23 @@ fn read_string(
         // The run up to the next byte that matters.
         let run =
             bytes[*i..].iter().position(|&c| c == quote || c == b'\\' || c == b'\n').map_or(bytes.len(), |at| *i + at);
-        value.push_str(&text[*i..run]);
+        if keep {
+            value.push_str(&text[*i..run]);
+        }
         *i = run;
         let Some(&c) = bytes.get(*i) else { break };
         if c == b'\\' && *i + 1 < bytes.len() {
-            if raw {
+            if raw && keep {
                 value.push('\\');
             }
             let next = text[*i + 1..].chars().next().unwrap_or('\\');
             if next == '\n' {
                 *line += 1;
                 *line_start = *i + 2;
-                if raw {
+                if raw && keep {
                     value.push('\n');
                 }
-            } else {
+            } else if keep {
                 value.push(next);
             }
             *i += 1 + next.len_utf8();
@@ -199,7 +203,9 @@ fn read_string(
             *line += 1;
             *line_start = *i + 1;
         }
-        value.push(char::from(c));
+        if keep {
+            value.push(char::from(c));
+        }
         *i += 1;
     }
     Err(LexError(start_line))
