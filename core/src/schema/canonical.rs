@@ -181,6 +181,9 @@ pub(crate) fn in_key_order<'t>(tables: &[&'t Table]) -> Vec<(&'t Table, Vec<&'t 
 fn render_table(out: &mut String, dialect: Dialect, table: &Table, sorted_columns: bool) {
     out.push_str(&create_table_sql(dialect, table, sorted_columns, true));
     out.push_str(";\n");
+    for comment in column_comments_sql(dialect, table) {
+        let _ = writeln!(out, "{comment};");
+    }
     let mut indexes: Vec<String> = table.indexes.iter().map(|index| create_index_sql(dialect, table, index)).collect();
     indexes.sort();
     for index in indexes {
@@ -370,7 +373,42 @@ pub(crate) fn column_sql(dialect: Dialect, column: &Column, inline_key: bool) ->
         Some(Identity::AutoIncrement) => text.push_str(" AUTO_INCREMENT"),
         None => {}
     }
+    if dialect == Dialect::MySql
+        && let Some(comment) = &column.comment
+    {
+        let _ = write!(text, " COMMENT {}", text_literal(dialect, comment));
+    }
     text
+}
+
+/// A string literal of `text` for `dialect`: `'` doubled, and on MySQL
+/// (where a backslash escapes) `\` doubled too.
+pub(crate) fn text_literal(dialect: Dialect, text: &str) -> String {
+    let quoted = text.replace('\'', "''");
+    if dialect == Dialect::MySql { format!("'{}'", quoted.replace('\\', "\\\\")) } else { format!("'{quoted}'") }
+}
+
+/// PostgreSQL's `COMMENT ON COLUMN` for each commented column of `table`
+/// (MySQL writes comments in the column, SQLite has none).
+pub(crate) fn column_comments_sql(dialect: Dialect, table: &Table) -> Vec<String> {
+    if dialect != Dialect::Postgres {
+        return Vec::new();
+    }
+    table
+        .columns
+        .iter()
+        .filter_map(|c| Some(comment_on_column(dialect, &table.name, &c.name, c.comment.as_deref()?)))
+        .collect()
+}
+
+/// `COMMENT ON COLUMN table.column IS '…'` (PostgreSQL).
+pub(crate) fn comment_on_column(dialect: Dialect, table: &Name, column: &str, comment: &str) -> String {
+    format!(
+        "COMMENT ON COLUMN {}.{} IS {}",
+        qualified(dialect, table),
+        quote_identifier(dialect, column),
+        text_literal(dialect, comment)
+    )
 }
 
 /// A default as a column definition takes it: SQLite and MySQL want an

@@ -75,6 +75,8 @@ pub enum ColumnAspect {
     Collation,
     /// MySQL's `ON UPDATE`.
     OnUpdate,
+    /// Its comment.
+    Comment,
 }
 
 /// One change, with the object before and after.
@@ -375,6 +377,9 @@ pub fn column_aspects(before: &Column, after: &Column) -> Vec<ColumnAspect> {
     if before.on_update != after.on_update {
         aspects.push(ColumnAspect::OnUpdate);
     }
+    if before.comment != after.comment {
+        aspects.push(ColumnAspect::Comment);
+    }
     aspects
 }
 
@@ -617,6 +622,7 @@ impl fmt::Display for Change {
                         ),
                         ColumnAspect::Collation => ("collation", shown(&before.collation), shown(&after.collation)),
                         ColumnAspect::OnUpdate => ("on update", shown(&before.on_update), shown(&after.on_update)),
+                        ColumnAspect::Comment => ("comment", shown(&before.comment), shown(&after.comment)),
                     };
                     write!(f, "{sep}{what} {a} -> {b}")?;
                 }

@@ -24,8 +24,8 @@
 use std::collections::BTreeSet;
 
 use super::canonical::{
-    check_clause, column_sql, create_index_sql, create_table_sql, foreign_key_clause, in_key_order, primary_key_clause,
-    qualified, unique_clause,
+    check_clause, column_comments_sql, column_sql, comment_on_column, create_index_sql, create_table_sql,
+    foreign_key_clause, in_key_order, primary_key_clause, qualified, unique_clause,
 };
 use super::compare::{Change, ColumnAspect, Differences, Notice, compare};
 use super::model::{Column, Name, Schema, Table};
@@ -417,6 +417,9 @@ fn plan_new_tables(p: &mut Planner<'_>, tables: &[&Table]) {
         let mut now = table.clone();
         now.foreign_keys.retain(|fk| !waiting.contains(&fk));
         p.push(Phase::CreateTables, create_table_sql(p.dialect, &now, false, true));
+        for comment in column_comments_sql(p.dialect, table) {
+            p.push(Phase::CreateTables, comment);
+        }
         for index in &table.indexes {
             p.push(Phase::Indexes, create_index_sql(p.dialect, table, index));
         }
@@ -461,6 +464,11 @@ fn plan_change(p: &mut Planner<'_>, change: &Change) {
             }
             let sql = format!("{} ADD COLUMN {}", p.alter(table), column_sql(d, column, false));
             p.push_with(Phase::Columns, sql, false, comment);
+            if d == Dialect::Postgres
+                && let Some(text) = &column.comment
+            {
+                p.push(Phase::Columns, comment_on_column(d, table, &column.name, text));
+            }
         }
         Change::ColumnDropped { table, column } => {
             let sql = format!("{} DROP COLUMN {}", p.alter(table), p.q(&column.name));
@@ -738,6 +746,13 @@ fn plan_column_change(p: &mut Planner<'_>, table: &Name, before: &Column, after:
             ColumnAspect::Collation => {
                 let collate = after.collation.as_deref().map(|c| format!(" COLLATE {c}")).unwrap_or_default();
                 let sql = format!("{} ALTER COLUMN {column} TYPE {}{collate}", p.alter(table), after.normalized_type);
+                p.push(Phase::Columns, sql);
+            }
+            ColumnAspect::Comment => {
+                let sql = match &after.comment {
+                    Some(text) => comment_on_column(d, table, &after.name, text),
+                    None => format!("COMMENT ON COLUMN {}.{column} IS NULL", p.qn(table)),
+                };
                 p.push(Phase::Columns, sql);
             }
             ColumnAspect::Generated | ColumnAspect::OnUpdate => {

@@ -128,6 +128,9 @@ pub struct Column {
     /// MySQL's `ON UPDATE` expression, in the form comparisons use
     /// (`current_timestamp`).
     pub on_update: Option<String>,
+    /// Its comment (MySQL `COMMENT '…'`, PostgreSQL `COMMENT ON COLUMN`);
+    /// SQLite has none.
+    pub comment: Option<String>,
 }
 
 /// How a column numbers its rows.

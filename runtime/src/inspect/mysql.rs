@@ -85,9 +85,9 @@ pub(super) async fn inspect(conn: &mut MySqlConnection, options: &InspectOptions
         conn,
         "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), CAST(COLUMN_TYPE AS CHAR), CAST(IS_NULLABLE AS CHAR),
                 CAST(COLUMN_DEFAULT AS CHAR), CAST(EXTRA AS CHAR), CAST(COLLATION_NAME AS CHAR),
-                CAST(GENERATION_EXPRESSION AS CHAR)
+                CAST(GENERATION_EXPRESSION AS CHAR), CAST(COLUMN_COMMENT AS CHAR)
          FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
-        8,
+        9,
     )
     .await?;
     for row in columns {
@@ -124,6 +124,7 @@ pub(super) async fn inspect(conn: &mut MySqlConnection, options: &InspectOptions
             generated,
             collation,
             on_update,
+            comment: row[8].clone().filter(|c| !c.is_empty()),
             ..Column::default()
         });
     }

@@ -21,7 +21,8 @@ WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relisp
 const COLUMNS: &str = "
 SELECT a.attrelid::int8, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
-       CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
+       pg_catalog.col_description(a.attrelid, a.attnum::int4)
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -174,6 +175,7 @@ pub(super) async fn inspect(conn: &mut PgConnection, options: &InspectOptions) -
             },
             generated,
             collation: row.try_get(7)?,
+            comment: row.try_get(8)?,
             ..Column::default()
         });
     }
