@@ -350,3 +350,37 @@ async fn column_comments_are_read_compared_and_kept_when_a_column_changes() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[tokio::test]
+async fn a_renamed_postgres_table_takes_its_serial_sequences_along() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let head = "CREATE TABLE account (id SERIAL PRIMARY KEY, name TEXT);
+                INSERT INTO account (name) VALUES ('ada'), ('grace');";
+    let wanted = "CREATE TABLE customer ( -- retort: renamed from account
+                      id SERIAL PRIMARY KEY,
+                      name TEXT
+                  );";
+    let renames = renames_in(wanted);
+    let failures = converges_with(Backend::Postgres, head, wanted, &renames).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // The sequence is renamed, not replaced: the next row gets the next id.
+    let (head_schema, wanted_schema) =
+        (schema_of(Backend::Postgres, head).await, schema_of(Backend::Postgres, wanted).await);
+    let options = MigrationOptions::new(Dialect::Postgres).with_renames(renames);
+    let plan = migration(&head_schema, &wanted_schema, &options).unwrap();
+    let upgrade = plan.upgrade.text(true);
+    assert!(upgrade.contains("ALTER SEQUENCE public.account_id_seq RENAME TO customer_id_seq"), "{upgrade}");
+    assert!(!upgrade.contains("DROP SEQUENCE"), "{upgrade}");
+    let dir = versions(&[
+        Rev::sql("aaaa0001", &[], head, "SELECT 1;"),
+        Rev::sql("bbbb0002", &["aaaa0001"], &upgrade, &plan.downgrade.text(true)),
+    ]);
+    let db = TestDb::create(Backend::Postgres).await;
+    let pool = db.pool().await;
+    Migrator::from_dir(&dir).unwrap().upgrade(pool.db(), "head").await.unwrap();
+    pool.exec("INSERT INTO customer (name) VALUES ('lin')").await;
+    assert_eq!(pool.strings("SELECT id::text FROM customer WHERE name = 'lin'").await, ["3"]);
+    db.finish(pool).await;
+}

@@ -216,12 +216,24 @@ fn prepend_renames(sql: &mut MigrationSql, dialect: Dialect, schema: &Schema, re
         if next == names {
             continue; // applied by an earlier revision already
         }
+        let sequences = super::renames::renamed_sequences(&names, &next);
         names = next;
         statements.push(MigrationStatement {
             sql: text,
             destructive: false,
             comment: Some(format!("renamed: {rename}")),
         });
+        for (old, new) in sequences {
+            statements.push(MigrationStatement {
+                sql: format!(
+                    "ALTER SEQUENCE {} RENAME TO {}",
+                    qualified(dialect, &old),
+                    quote_identifier(dialect, &new.name)
+                ),
+                destructive: false,
+                comment: None,
+            });
+        }
     }
     statements.append(&mut sql.statements);
     sql.statements = statements;

@@ -135,6 +135,60 @@ fn unquote(name: &str) -> String {
     name.trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']').to_owned()
 }
 
+/// The sequences a renamed table's columns own (PostgreSQL's `SERIAL`),
+/// named `<table>_<column>_seq` after the old name, take the new one, as
+/// `ALTER SEQUENCE … RENAME` makes them (keeping their next value); the
+/// columns' defaults follow.
+fn rename_owned_sequences(schema: &mut Schema, table: &mut super::Table, old: &Name, to: &str) {
+    let owner_prefix = format!("{}.{}.", old.schema, old.name);
+    let owned: Vec<Name> = schema
+        .sequences
+        .values()
+        .filter(|s| s.owned_by.as_deref().is_some_and(|o| o.starts_with(&owner_prefix)))
+        .map(|s| s.name.clone())
+        .collect();
+    for name in owned {
+        let mut sequence = schema.sequences.remove(&name).expect("listed");
+        let column = sequence.owned_by.as_deref().unwrap_or_default()[owner_prefix.len()..].to_owned();
+        sequence.owned_by = Some(format!("{}.{to}.{column}", old.schema));
+        if sequence.name.name == format!("{}_{column}_seq", old.name) {
+            let new_name = Name::new(name.schema.clone(), format!("{to}_{column}_seq"));
+            for column in &mut table.columns {
+                for default in [&mut column.default, &mut column.normalized_default].into_iter().flatten() {
+                    for (before, after) in [
+                        (format!("'{}'", name), format!("'{new_name}'")),
+                        (format!("'{}'", name.name), format!("'{}'", new_name.name)),
+                    ] {
+                        *default = default.replace(&before, &after);
+                    }
+                }
+            }
+            sequence.name = new_name;
+        }
+        schema.sequences.insert(sequence.name.clone(), sequence);
+    }
+}
+
+/// The sequences `before` has and `after` has under another name (a
+/// renamed table's `SERIAL` sequences): (old, new).
+pub(crate) fn renamed_sequences(before: &Schema, after: &Schema) -> Vec<(Name, Name)> {
+    before
+        .sequences
+        .values()
+        .filter(|s| !after.sequences.contains_key(&s.name))
+        .filter_map(|s| {
+            let owner = s.owned_by.as_deref()?;
+            let column = owner.rsplit('.').next()?;
+            let moved = after.sequences.values().find(|n| {
+                !before.sequences.contains_key(&n.name)
+                    && n.owned_by.as_deref().is_some_and(|o| o.rsplit('.').next() == Some(column))
+                    && n.name.name.ends_with(&format!("_{column}_seq"))
+            })?;
+            Some((s.name.clone(), moved.name.clone()))
+        })
+        .collect()
+}
+
 /// `schema` as it would be after the renames: so that a comparison sees
 /// one table or column under its new name instead of a drop and an add.
 /// Errors name a rename whose old name `schema` lacks.
@@ -166,6 +220,7 @@ pub fn apply_renames(schema: &Schema, renames: &[Rename]) -> Result<Schema, Stri
                         fk.references = new_name.clone();
                     }
                 }
+                rename_owned_sequences(&mut renamed, &mut table, &key, to);
                 renamed.tables.insert(new_name, table);
             }
             Rename::Column { table, from, to } => {
