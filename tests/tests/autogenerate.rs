@@ -384,3 +384,18 @@ async fn a_renamed_postgres_table_takes_its_serial_sequences_along() {
     assert_eq!(pool.strings("SELECT id::text FROM customer WHERE name = 'lin'").await, ["3"]);
     db.finish(pool).await;
 }
+
+#[tokio::test]
+async fn views_on_views_are_dropped_and_made_again_around_a_changed_table() {
+    let head = "CREATE TABLE item (id INTEGER PRIMARY KEY, price INTEGER);
+                CREATE VIEW priced AS SELECT id, price FROM item WHERE price IS NOT NULL;
+                CREATE VIEW expensive AS SELECT id FROM priced WHERE price > 100;";
+    let wanted = "CREATE TABLE item (id INTEGER PRIMARY KEY, price BIGINT NOT NULL DEFAULT 0);
+                  CREATE VIEW priced AS SELECT id, price FROM item WHERE price IS NOT NULL;
+                  CREATE VIEW expensive AS SELECT id FROM priced WHERE price > 100;";
+    let mut failures = Vec::new();
+    for backend in backends() {
+        failures.extend(converges(backend, head, wanted).await);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

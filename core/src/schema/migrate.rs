@@ -21,7 +21,7 @@
 //! Destructive statements (dropping a table or a column) are written only
 //! when allowed; otherwise they are written commented out, and said so.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::canonical::{
     check_clause, column_comments_sql, column_sql, comment_on_column, create_index_sql, create_table_sql,
@@ -295,12 +295,15 @@ fn plan(from: &Schema, to: &Schema, differences: &Differences, options: &Migrati
     let mut p = Planner { dialect, from, to, statements: Vec::new(), sql: MigrationSql::default() };
     let rebuilt = if dialect == Dialect::Sqlite { sqlite_rebuilds(from, differences) } else { BTreeSet::new() };
     let views_to_recreate = views_touched(from, to, differences, &rebuilt);
-    for name in &views_to_recreate {
+    // Views on views: dropped readers first, made again readers last.
+    for name in in_dependency_order(&from.views, &views_to_recreate).iter().rev() {
         if let Some(view) = from.views.get(name) {
             let kind = if view.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
             p.push(Phase::DropViews, format!("DROP {kind} {}", p.qn(&view.name)));
         }
-        if let Some(view) = to.views.get(name) {
+    }
+    for name in in_dependency_order(&to.views, &views_to_recreate) {
+        if let Some(view) = to.views.get(&name) {
             let kind = if view.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
             p.push(
                 Phase::CreateViews,
@@ -399,7 +402,42 @@ fn views_touched(from: &Schema, to: &Schema, differences: &Differences, rebuilt:
             names.insert(view.name.clone());
         }
     }
-    names
+    // A view that reads a view dropped here goes (and comes back) too.
+    loop {
+        let dropped: Vec<String> =
+            names.iter().filter(|n| from.views.contains_key(*n)).map(|n| n.name.to_lowercase()).collect();
+        let readers: Vec<Name> = from
+            .views
+            .values()
+            .filter(|v| !names.contains(&v.name) && to.views.contains_key(&v.name))
+            .filter(|v| {
+                let text = v.normalized.to_lowercase();
+                dropped.iter().any(|d| mentions(&text, d))
+            })
+            .map(|v| v.name.clone())
+            .collect();
+        if readers.is_empty() {
+            return names;
+        }
+        names.extend(readers);
+    }
+}
+
+/// `names` (the views of `views` among them) ordered so that a view comes
+/// after the views it reads; views that read one another in a circle, which
+/// no engine allows, keep their name order.
+fn in_dependency_order(views: &BTreeMap<Name, super::View>, names: &BTreeSet<Name>) -> Vec<Name> {
+    let mut left: Vec<&Name> = names.iter().filter(|n| views.contains_key(*n)).collect();
+    let mut ordered: Vec<Name> = Vec::new();
+    while !left.is_empty() {
+        let ready = left.iter().position(|name| {
+            let text = views[*name].normalized.to_lowercase();
+            !left.iter().any(|other| other != name && mentions(&text, &other.name.to_lowercase()))
+        });
+        let next = left.remove(ready.unwrap_or(0));
+        ordered.push(next.clone());
+    }
+    ordered
 }
 
 /// True when `text` names `word` as a whole word.
