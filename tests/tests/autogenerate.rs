@@ -399,3 +399,19 @@ async fn views_on_views_are_dropped_and_made_again_around_a_changed_table() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[tokio::test]
+async fn a_trigger_on_another_table_that_names_a_rebuilt_sqlite_table_survives_the_rebuild() {
+    let head = "CREATE TABLE item (id INTEGER PRIMARY KEY, stock INTEGER);
+                CREATE TABLE sale (id INTEGER PRIMARY KEY, item_id INTEGER);
+                CREATE TRIGGER sale_takes_stock AFTER INSERT ON sale BEGIN
+                    UPDATE item SET stock = stock - 1 WHERE id = NEW.item_id;
+                END;";
+    let wanted = "CREATE TABLE item (id INTEGER PRIMARY KEY, stock INTEGER NOT NULL DEFAULT 0);
+                  CREATE TABLE sale (id INTEGER PRIMARY KEY, item_id INTEGER);
+                  CREATE TRIGGER sale_takes_stock AFTER INSERT ON sale BEGIN
+                      UPDATE item SET stock = stock - 1 WHERE id = NEW.item_id;
+                  END;";
+    let failures = converges(Backend::Sqlite, head, wanted).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

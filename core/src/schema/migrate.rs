@@ -311,6 +311,7 @@ fn plan(from: &Schema, to: &Schema, differences: &Differences, options: &Migrati
             );
         }
     }
+    plan_triggers_naming_rebuilt_tables(&mut p, &rebuilt);
     let new_tables: Vec<&Table> = differences
         .changes
         .iter()
@@ -420,6 +421,27 @@ fn views_touched(from: &Schema, to: &Schema, differences: &Differences, rebuilt:
             return names;
         }
         names.extend(readers);
+    }
+}
+
+/// SQLite: a trigger on another table whose body names a table rebuilt
+/// here would stop the rebuild's final rename (SQLite checks every trigger
+/// then, and the table it names is gone): dropped before, made again
+/// after, as the wanted schema has it (or as it was, triggers being
+/// compared, not generated).
+fn plan_triggers_naming_rebuilt_tables(p: &mut Planner<'_>, rebuilt: &BTreeSet<Name>) {
+    for trigger in &p.from.triggers {
+        if rebuilt.contains(&trigger.table) {
+            continue; // the rebuild makes the table's own triggers again
+        }
+        let text = trigger.definition.to_lowercase();
+        if !rebuilt.iter().any(|t| mentions(&text, &t.name.to_lowercase())) {
+            continue;
+        }
+        let again =
+            p.to.triggers.iter().find(|t| t.name == trigger.name && t.table == trigger.table).unwrap_or(trigger);
+        p.push(Phase::DropViews, format!("DROP TRIGGER {}", p.q(&trigger.name)));
+        p.push(Phase::CreateViews, again.definition.trim().trim_end_matches(';').to_owned());
     }
 }
 
