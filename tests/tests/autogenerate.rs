@@ -415,3 +415,18 @@ async fn a_trigger_on_another_table_that_names_a_rebuilt_sqlite_table_survives_t
     let failures = converges(Backend::Sqlite, head, wanted).await;
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[tokio::test]
+async fn a_postgres_enum_rebuilt_under_a_view_keeps_the_view() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let head = "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+                CREATE TABLE person (id INTEGER PRIMARY KEY, feeling mood);
+                CREATE VIEW cheerful AS SELECT id FROM person WHERE feeling = 'happy';";
+    let wanted = "CREATE TYPE mood AS ENUM ('ok', 'happy');
+                  CREATE TABLE person (id INTEGER PRIMARY KEY, feeling mood);
+                  CREATE VIEW cheerful AS SELECT id FROM person WHERE feeling = 'happy';";
+    let failures = converges(Backend::Postgres, head, wanted).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

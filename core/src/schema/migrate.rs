@@ -242,8 +242,10 @@ fn prepend_renames(sql: &mut MigrationSql, dialect: Dialect, schema: &Schema, re
 /// The phases a statement belongs to, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Phase {
-    Types,
+    // Views go first: an enum rebuilt under one (Types) cannot change the
+    // type of a column a view reads.
     DropViews,
+    Types,
     DropForeignKeys,
     DropIndexes,
     DropConstraints,
@@ -393,6 +395,13 @@ fn views_touched(from: &Schema, to: &Schema, differences: &Differences, rebuilt:
             }
             Change::TableDropped { table } => {
                 touched_tables.insert(&table.name);
+            }
+            // A rebuilt enum changes the type of every column of it.
+            Change::EnumLabelsChanged { before, after } if enum_needs_rebuild(before, after) => {
+                let type_name = before.name.to_string();
+                for table in from.tables.values().filter(|t| t.columns.iter().any(|c| c.data_type == type_name)) {
+                    touched_tables.insert(&table.name);
+                }
             }
             _ => {}
         }
@@ -838,10 +847,15 @@ fn plan_column_change(p: &mut Planner<'_>, table: &Name, before: &Column, after:
 
 /// PostgreSQL enum labels: added ones with `ALTER TYPE … ADD VALUE` (outside
 /// a transaction); removed or reordered ones need the type rebuilt.
-fn plan_enum_labels(p: &mut Planner<'_>, before: &super::EnumType, after: &super::EnumType) {
+/// True when the labels' change needs the type rebuilt: a label removed or
+/// moved (`ADD VALUE` only adds).
+fn enum_needs_rebuild(before: &super::EnumType, after: &super::EnumType) -> bool {
     let kept: Vec<&String> = after.labels.iter().filter(|l| before.labels.contains(l)).collect();
-    let order_kept = kept.iter().map(|l| l.as_str()).eq(before.labels.iter().map(String::as_str));
-    if !order_kept {
+    !kept.iter().map(|l| l.as_str()).eq(before.labels.iter().map(String::as_str))
+}
+
+fn plan_enum_labels(p: &mut Planner<'_>, before: &super::EnumType, after: &super::EnumType) {
+    if enum_needs_rebuild(before, after) {
         plan_enum_rebuild(p, before, after);
         return;
     }
