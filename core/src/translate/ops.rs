@@ -52,6 +52,8 @@ pub(crate) struct ColumnDef {
     pub(crate) unique: bool,
     pub(crate) index: bool,
     pub(crate) foreign_key: Option<Reference>,
+    /// `comment=`.
+    pub(crate) comment: Option<String>,
 }
 
 /// A table-level constraint of `create_table`.
@@ -270,9 +272,6 @@ pub(crate) fn column(call: &Call) -> Result<ColumnDef, Refusal> {
             "info",
         ],
     )?;
-    if call.kwarg("comment").is_some() {
-        return Err("a column comment".to_owned());
-    }
     let name = string(call.args.first(), "the column name")?;
     let ty = sa_type(call.args.get(1).ok_or("a column without a type")?)?;
     let mut foreign_key = None;
@@ -308,6 +307,7 @@ pub(crate) fn column(call: &Call) -> Result<ColumnDef, Refusal> {
         unique: boolean(call.kwarg("unique"), "unique")?.unwrap_or(false),
         index: boolean(call.kwarg("index"), "index")?.unwrap_or(false),
         foreign_key,
+        comment: optional_string(call.kwarg("comment"), "the column comment")?,
     })
 }
 

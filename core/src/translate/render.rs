@@ -216,6 +216,9 @@ fn column_sql(column: &ColumnDef, dialect: Dialect, not_null: bool, autoincremen
         if autoincrement {
             sql.push_str(" AUTO_INCREMENT");
         }
+        if let Some(comment) = &column.comment {
+            sql.push_str(&format!(" COMMENT {}", literal(dialect, &Expr::Str(comment.clone()))?));
+        }
     } else {
         if let Some(default) = default {
             sql.push_str(&format!(" DEFAULT {default}"));
@@ -225,6 +228,27 @@ fn column_sql(column: &ColumnDef, dialect: Dialect, not_null: bool, autoincremen
         }
     }
     Ok(sql)
+}
+
+/// PostgreSQL's `COMMENT ON COLUMN` for the columns with a comment, as
+/// SQLAlchemy writes them after the table or column (MySQL's go in the
+/// column; SQLite keeps none).
+fn comments_on(dialect: Dialect, t: &Qualified, columns: &[ColumnDef]) -> Vec<String> {
+    if dialect != Dialect::Postgres {
+        return Vec::new();
+    }
+    columns
+        .iter()
+        .filter_map(|c| {
+            let comment = c.comment.as_ref()?;
+            Some(format!(
+                "COMMENT ON COLUMN {}.{} IS '{}'",
+                table(dialect, t),
+                ident(dialect, &c.name),
+                comment.replace('\'', "''")
+            ))
+        })
+        .collect()
 }
 
 fn reference_sql(dialect: Dialect, r: &Reference) -> String {
@@ -283,6 +307,7 @@ pub(crate) fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, Refusal> 
                 table(dialect, t),
                 column_sql(column, dialect, not_null, false)?
             )];
+            statements.extend(comments_on(dialect, t, std::slice::from_ref(column)));
             // Alembic adds the column's constraints with ALTERs of their own.
             if column.unique {
                 statements.push(format!(
@@ -471,6 +496,7 @@ fn create_table(
         }
     }
     statements.push(sql);
+    statements.extend(comments_on(dialect, t, columns));
     for column in columns.iter().filter(|c| c.index) {
         statements.push(format!(
             "CREATE INDEX {} ON {} ({})",
