@@ -465,3 +465,27 @@ fn postgres_tests_take_copies_made_ahead_by_renaming_them() {
     );
     assert_eq!(seen, token, "a spare is a copy of the same template");
 }
+
+#[test]
+fn a_revision_that_fails_names_itself_and_leaves_no_half_built_template() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for backend in backends() {
+        let dir = temp_dir("retort_helper_broken");
+        std::fs::write(dir.join("a1_create_users.sql"), helper_revision("a1_create_users.sql")).unwrap();
+        let broken = helper_revision("b2_roles.sql").replace("CREATE TABLE roles (", "CREATE TABLE roles (,");
+        std::fs::write(dir.join("b2_roles.sql"), &broken).unwrap();
+        let migrator = leak(retort::Migrator::from_dir(&dir).unwrap());
+        let setup = Setup::new(format!("broken::{backend:?}")).migrations(migrator).on_server(server_url(backend));
+        let template = setup.template_name().unwrap();
+        let err = runtime.block_on(setup.create(None)).unwrap_err().to_string();
+        assert!(err.contains("building the test template") && err.contains("b2_roles.sql"), "{backend:?}: {err}");
+        assert!(!runtime.block_on(templates(backend)).contains(&template), "{backend:?}: no half-built {template}");
+        // Fixed, the same revisions build and copy.
+        std::fs::write(dir.join("b2_roles.sql"), helper_revision("b2_roles.sql")).unwrap();
+        let fixed = leak(retort::Migrator::from_dir(&dir).unwrap());
+        let roles = run_on(backend, Setup::new(format!("broken::{backend:?}")).migrations(fixed), async |pool| {
+            count(&pool, "roles").await
+        });
+        assert_eq!(roles, "2", "{backend:?}");
+    }
+}
