@@ -33,6 +33,8 @@
 //!   of their URL ([`redact`], [`hide_password_of`]).
 //!   [`wait_for_database`] says why a server cannot be reached, and can
 //!   wait for one that is starting.
+//! - Tests get a database of their own at head, copied from a template
+//!   built once per revision set: `#[retort::test]` and [`testing`].
 
 #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
 compile_error!("enable at least one database backend of retort: features \"postgres\", \"mysql\" or \"sqlite\"");

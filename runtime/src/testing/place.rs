@@ -154,14 +154,20 @@ impl Place {
 }
 
 /// A test path as a file name: `tests::users::renames` →
-/// `tests.users.renames`.
+/// `tests.users.renames`; a path too long for a file name keeps its tail
+/// and a hash of the whole.
 #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 fn file_stem(test_path: &str) -> String {
-    test_path
+    const LONGEST: usize = 200;
+    let stem: String = test_path
         .replace("::", ".")
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' { c } else { '_' })
-        .collect()
+        .collect();
+    if stem.len() <= LONGEST {
+        return stem;
+    }
+    format!("{}.{}", template::short_hash(test_path, 12), &stem[stem.len() - (LONGEST - 13)..])
 }
 
 /// `retort_t_<project>_<the test path's tail>_<hash>`: at most 62
@@ -392,5 +398,7 @@ mod tests {
     fn file_names_keep_the_path() {
         assert_eq!(file_stem("tests::users::renames"), "tests.users.renames");
         assert_eq!(file_stem("a::b<T>"), "a.b_T_");
+        let long = file_stem(&format!("{}the_test", "module::".repeat(60)));
+        assert!(long.len() <= 200 && long.ends_with("module.the_test"), "{long}");
     }
 }
