@@ -14,7 +14,7 @@ use std::sync::mpsc::{Sender, channel};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
-use super::template::Fingerprint;
+use super::template::{Fingerprint, like};
 
 /// The variable that says how many spares to keep per template.
 pub const SPARES_VAR: &str = "RETORT_TEST_SPARES";
@@ -22,17 +22,6 @@ pub const SPARES_VAR: &str = "RETORT_TEST_SPARES";
 /// How many spares to keep: `asked`, else the variable's, else 2.
 pub(super) fn wanted(asked: Option<usize>) -> usize {
     asked.or_else(|| std::env::var(SPARES_VAR).ok()?.trim().parse().ok()).unwrap_or(2)
-}
-
-/// `retort_s_<project>_<revisions>_`: the names of a template's spares
-/// start so.
-pub(super) fn prefix(fingerprint: &Fingerprint) -> String {
-    format!("retort_s_{}_{}_", fingerprint.project, fingerprint.revisions)
-}
-
-/// A `LIKE` pattern for names that start with `prefix`.
-pub(super) fn like(prefix: &str) -> String {
-    format!("{}%", prefix.replace('_', "\\_"))
 }
 
 async fn run(conn: &mut PgConnection, sql: String) -> Result<(), sqlx::Error> {
@@ -49,7 +38,7 @@ pub(super) async fn make(
     name: &str,
     spares: usize,
 ) -> Result<(), sqlx::Error> {
-    let prefix = prefix(fingerprint);
+    let prefix = fingerprint.spare_prefix();
     let mut conn = admin.connect().await?;
     let made = async {
         run(&mut conn, format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;

@@ -33,8 +33,30 @@ pub(super) fn short_hash(text: &str, len: usize) -> String {
     hex
 }
 
+/// A `LIKE` pattern for names that start with `prefix`.
+pub(super) fn like(prefix: &str) -> String {
+    format!("{}%", prefix.replace('_', "\\_"))
+}
+
 impl Fingerprint {
-    pub(super) fn of(migrator: &Migrator, target: &str) -> Fingerprint {
+    /// The fingerprint of `migrator`'s revisions up to `target`, worked out
+    /// once per process (it hashes every revision; a test asks for it each
+    /// time it makes a database).
+    pub(super) fn of(migrator: &'static Migrator, target: &str) -> Fingerprint {
+        type Known = Vec<(usize, String, Fingerprint)>;
+        static KNOWN: Mutex<Known> = Mutex::new(Vec::new());
+        // A `&'static` migrator never moves nor goes: its address names it.
+        let address = std::ptr::from_ref(migrator) as usize;
+        let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, _, found)) = known.iter().find(|(a, t, _)| *a == address && t == target) {
+            return found.clone();
+        }
+        let fingerprint = Self::compute(migrator, target);
+        known.push((address, target.to_owned(), fingerprint.clone()));
+        fingerprint
+    }
+
+    fn compute(migrator: &Migrator, target: &str) -> Fingerprint {
         let table = migrator.version_table();
         let project = format!(
             "{} {} {} {target}",
@@ -54,6 +76,21 @@ impl Fingerprint {
     /// `retort_tpl_<project>_<revisions>`.
     pub(super) fn template_name(&self) -> String {
         format!("retort_tpl_{}_{}", self.project, self.revisions)
+    }
+
+    /// `retort_s_<project>_<revisions>_`: the names of the template's
+    /// PostgreSQL spares start so.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(super) fn spare_prefix(&self) -> String {
+        format!("retort_s_{}_{}_", self.project, self.revisions)
+    }
+
+    /// `LIKE` patterns of every database of the project, whatever its
+    /// revisions: templates, spares, and the databases kept from failed
+    /// tests — stale once the revisions change.
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+    pub(super) fn project_patterns(&self) -> Vec<String> {
+        ["retort_tpl_", "retort_s_", "retort_t_"].iter().map(|kind| like(&format!("{kind}{}_", self.project))).collect()
     }
 }
 
@@ -209,16 +246,13 @@ async fn build_postgres(
         // New revisions (or a build that died half way): the project's
         // other templates, their spares and the databases kept from its
         // failed tests go.
-        let stale: Vec<String> = sqlx::query_scalar(
-            "SELECT datname::text FROM pg_database WHERE datname = $1 OR datname LIKE $2 OR datname LIKE $3 OR datname LIKE $4",
-        )
-        .bind(name)
-        .bind(format!("retort\\_tpl\\_{}\\_%", fingerprint.project))
-        .bind(format!("retort\\_t\\_{}\\_%", fingerprint.project))
-        .bind(format!("retort\\_s\\_{}\\_%", fingerprint.project))
-        .fetch_all(&mut conn)
-        .await
-        .map_err(failed("looking for stale test databases"))?;
+        let stale: Vec<String> =
+            sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname = $1 OR datname LIKE ANY($2)")
+                .bind(name)
+                .bind(fingerprint.project_patterns())
+                .fetch_all(&mut conn)
+                .await
+                .map_err(failed("looking for stale test databases"))?;
         for database in stale {
             // One statement at a time: several would make one transaction,
             // which DROP DATABASE refuses.
@@ -326,13 +360,15 @@ async fn build_mysql(
         if let Ok(Some((replay, body))) = stored {
             return Ok(MySqlTemplate { script: (replay == 0).then(|| Arc::from(body)), charset: charset.clone() });
         }
+        let patterns = fingerprint.project_patterns();
         let stale: Vec<String> = sqlx::query_scalar(
             "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA \
-             WHERE SCHEMA_NAME = ? OR SCHEMA_NAME LIKE ? OR SCHEMA_NAME LIKE ?",
+             WHERE SCHEMA_NAME = ? OR SCHEMA_NAME LIKE ? OR SCHEMA_NAME LIKE ? OR SCHEMA_NAME LIKE ?",
         )
         .bind(name)
-        .bind(format!("retort\\_tpl\\_{}\\_%", fingerprint.project))
-        .bind(format!("retort\\_t\\_{}\\_%", fingerprint.project))
+        .bind(&patterns[0])
+        .bind(&patterns[1])
+        .bind(&patterns[2])
         .fetch_all(&mut conn)
         .await
         .map_err(failed("looking for stale test databases"))?;
